@@ -1,0 +1,124 @@
+"""Frozen, validated specs: one per concern, built by the CLI and taken by the library."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from lstmsizer.errors import check, check_choice, check_int
+
+Cell = Literal["lstm", "gru", "rnn"]
+Init = Literal["keras", "torch"]
+Loss = Literal["mse", "mae", "huber"]
+Scaling = Literal["minmax", "standard", "none"]
+
+CELLS: tuple[str, ...] = ("lstm", "gru", "rnn")
+INITS: tuple[str, ...] = ("keras", "torch")
+LOSSES: tuple[str, ...] = ("mse", "mae", "huber")
+SCALINGS: tuple[str, ...] = ("minmax", "standard", "none")
+ACTIVATIONS: tuple[str, ...] = ("tanh", "relu", "sigmoid", "linear", "elu", "softsign")
+
+
+@dataclass(frozen=True)
+class WindowSpec:
+    """How a series becomes supervised samples.
+
+    Args:
+        lags: Number of past time steps each window reads.
+        horizon: Number of future steps forecast directly from one window.
+    """
+
+    lags: int
+    horizon: int = 1
+
+    def __post_init__(self) -> None:
+        check_int("lags", self.lags)
+        check_int("horizon", self.horizon)
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """The forecaster network: a recurrent stack and a Dense head.
+
+    Args:
+        cell: Recurrent cell type, one of lstm, gru, rnn.
+        units: Width of the hidden state of every recurrent layer.
+        layers: Number of stacked recurrent layers.
+        activation: Keras meaning: replaces tanh in the candidate and output of the cell.
+        dropout: Dropout between stacked layers (not after the last one).
+        init: "keras" (glorot/orthogonal/forget bias 1) or "torch" (uniform +/- 1/sqrt(units)).
+    """
+
+    cell: Cell = "lstm"
+    units: int = 100
+    layers: int = 1
+    activation: str = "tanh"
+    dropout: float = 0.0
+    init: Init = "torch"
+
+    def __post_init__(self) -> None:
+        check_choice("cell", self.cell, CELLS)
+        check_int("units", self.units)
+        check_int("layers", self.layers)
+        check_choice("activation", self.activation, ACTIVATIONS)
+        check(0.0 <= self.dropout < 1.0, "dropout", "must be in [0, 1)", self.dropout)
+        check_choice("init", self.init, INITS)
+
+
+@dataclass(frozen=True)
+class TrainSpec:
+    """Settings of the one training loop.
+
+    Args:
+        epochs: Maximum number of passes over the training windows.
+        batch_size: Windows per optimizer step.
+        lr: Adam learning rate.
+        loss: Training loss, one of mse, mae, huber.
+        patience: Epochs without validation improvement before stopping; None trains all epochs.
+        clip: Maximum gradient norm; None disables clipping.
+        shuffle: Reshuffle the training windows every epoch.
+        seed: Seed for initialisation, shuffling and dropout.
+        threads: torch intra-op threads; None uses the measured default.
+        progress: Show a progress bar; None shows it only when stderr is a terminal.
+        device: "cpu", "cuda" or None for CUDA when present.
+    """
+
+    epochs: int = 100
+    batch_size: int = 32
+    lr: float = 1e-3
+    loss: Loss = "mse"
+    patience: int | None = None
+    clip: float | None = None
+    shuffle: bool = True
+    seed: int = 0
+    threads: int | None = None
+    progress: bool | None = None
+    device: str | None = None
+
+    def __post_init__(self) -> None:
+        check_int("epochs", self.epochs)
+        check_int("batch_size", self.batch_size)
+        check(self.lr > 0, "lr", "must be > 0", self.lr)
+        check_choice("loss", self.loss, LOSSES)
+        check_int("patience", self.patience, optional=True)
+        check(self.clip is None or self.clip > 0, "clip", "must be > 0 or None", self.clip)
+        check_int("threads", self.threads, optional=True)
+        known = self.device in (None, "cpu", "cuda") or str(self.device).startswith("cuda:")
+        check(known, "device", "must be cpu, cuda, cuda:N or None", self.device)
+
+
+@dataclass(frozen=True)
+class SplitSpec:
+    """Time-ordered train/validation split and scaling.
+
+    Args:
+        val_fraction: Share of the target values, at the end, held out for validation.
+        scaling: Scaler fitted on the training targets only: minmax, standard or none.
+    """
+
+    val_fraction: float = 0.2
+    scaling: Scaling = "minmax"
+
+    def __post_init__(self) -> None:
+        check(0 <= self.val_fraction < 1, "val_fraction", "must be in [0, 1)", self.val_fraction)
+        check_choice("scaling", self.scaling, SCALINGS)

@@ -1,0 +1,114 @@
+"""Fit one configuration and score it beside every baseline on the same validation targets."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from lstmsizer.baselines import default_baselines
+from lstmsizer.config import ModelSpec, SplitSpec, TrainSpec, WindowSpec
+from lstmsizer.contract import Forecaster
+from lstmsizer.datasets import Dataset
+from lstmsizer.forecaster import LSTMForecaster
+from lstmsizer.metrics import METRICS, score
+from lstmsizer.splits import Split, train_val_split
+
+COLUMNS = ("model", "kind", *METRICS, "parameters", "seconds")
+
+
+@dataclass
+class FitResult:
+    """One fitted configuration and how it compares with the baselines.
+
+    Attributes:
+        dataset: The data that was used.
+        split: Where training ends and validation starts.
+        forecaster: The trained LSTM forecaster.
+        table: One row per model (the LSTM and each baseline), sorted by RMSE; metrics are
+            NaN when there was no validation part.
+        forecast: The next values after the end of the data, from the LSTM.
+    """
+
+    dataset: Dataset
+    split: Split
+    forecaster: LSTMForecaster
+    table: pd.DataFrame
+    forecast: NDArray[np.float64]
+
+
+def score_forecaster(
+    forecaster: Forecaster, dataset: Dataset, split: Split, *, fitted: bool = False
+) -> dict[str, object]:
+    """Fit (unless fitted) on the training part and score on the split's validation targets.
+
+    Returns:
+        A table row: model, the metrics of METRICS, seconds. Metrics are NaN without
+        validation, and also when the forecasts are not finite ("error" then says so).
+    """
+    y = dataset.values[: split.n]
+    X = dataset.features[: split.n] if dataset.features.shape[1] else None
+    start = time.perf_counter()
+    if not fitted:
+        forecaster.fit(y, X, train_end=split.train_end)
+    origins = split.val_origins
+    row: dict[str, object] = {"model": forecaster.name}
+    row.update({name: np.nan for name in METRICS})
+    if origins.size:
+        pred = forecaster.predict(y, origins, X)
+        true = y[origins[:, None] + np.arange(forecaster.horizon)]  # (N, H)
+        if np.isfinite(pred).all():
+            row.update(score(true, pred, y_train=y[: split.train_end]))
+        else:
+            row["error"] = "non-finite forecasts (training diverged)"
+    row["seconds"] = time.perf_counter() - start
+    return row
+
+
+def fit_and_score(
+    dataset: Dataset,
+    window: WindowSpec,
+    model: ModelSpec,
+    train: TrainSpec,
+    split: SplitSpec | None = None,
+    *,
+    steps: int | None = None,
+    baselines: Sequence[Forecaster] | None = None,
+) -> FitResult:
+    """Train the LSTM on the training part and compare it with every baseline.
+
+    Args:
+        dataset: The series (and extra features) to fit.
+        window: Lags and horizon.
+        model: The network configuration.
+        train: The training settings.
+        split: Validation share and scaling; val_fraction 0 trains on everything.
+        steps: Number of future values to forecast; defaults to the horizon.
+        baselines: Forecasters to compare with; defaults to every baseline.
+
+    Returns:
+        FitResult with the sorted table and the next forecast.
+    """
+    split = split or SplitSpec()
+    cut = train_val_split(len(dataset), window, split.val_fraction)
+    lstm = LSTMForecaster(window, model, train, scaling=split.scaling)
+    start = time.perf_counter()
+    X = dataset.features if dataset.features.shape[1] else None
+    lstm.fit(dataset.values, X, train_end=cut.train_end)
+    fit_seconds = time.perf_counter() - start
+    rows = [score_forecaster(lstm, dataset, cut, fitted=True)]
+    rows[0].update(kind="lstm", parameters=lstm.num_parameters())
+    rows[0]["seconds"] = float(rows[0]["seconds"]) + fit_seconds  # type: ignore[arg-type]
+    if baselines is None:
+        baselines = default_baselines(window.lags, window.horizon)
+    for baseline in baselines:
+        row = score_forecaster(baseline, dataset, cut)
+        row.update(kind="baseline", parameters=np.nan)
+        rows.append(row)
+    table = pd.DataFrame(rows, columns=list(COLUMNS)).sort_values("rmse", kind="stable")
+    forecast = lstm.forecast(dataset.values, steps, X)
+    return FitResult(dataset, cut, lstm, table.reset_index(drop=True), forecast)

@@ -1,0 +1,103 @@
+"""The units sweep: every configuration over seeds x rolling-origin folds, on Optuna storage."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from lstmsizer.datasets import Dataset, resolve
+from lstmsizer.errors import check_int
+from lstmsizer.sweep.engine import Job, run
+from lstmsizer.sweep.plan import SweepSpec, configurations
+from lstmsizer.sweep.result import SweepResult, finish
+
+__all__ = ["SweepResult", "SweepSpec", "sweep"]
+
+DEFAULT_OUT = Path("lstmsizer-runs")
+
+
+def sweep(
+    data: Any = None,
+    *,
+    spec: SweepSpec | None = None,
+    out: str | Path | None = None,
+    storage: str | None = None,
+    study: str | None = None,
+    workers: int | None = None,
+    progress: bool | None = None,
+    **options: Any,
+) -> SweepResult:
+    """How many units? Train every configuration over seeds x folds and recommend one.
+
+    Re-running the same call resumes: finished configurations are never trained again.
+
+    Args:
+        data: A Dataset, array, pandas Series/DataFrame, file path, or None for the default
+            data (sunspots).
+        spec: The sweep settings; keyword options (lags=12, units=(...), ...) build one.
+        out: Run folder (default lstmsizer-runs/<study>).
+        storage: Optuna storage URL (postgresql://...) or journal file; default a journal
+            file in the run folder.
+        study: Study name; the default is derived from the data and lags.
+        workers: Local worker processes; default the number of cores.
+        progress: Progress bar on stderr; None shows it when stderr is a terminal.
+        **options: SweepSpec fields, used when spec is None.
+
+    Returns:
+        SweepResult with .table, .recommendation, .baselines and .load_model().
+    """
+    spec = spec or SweepSpec(**options)
+    dataset = data if isinstance(data, Dataset) else resolve(data)
+    name = study or f"{dataset.name}-lags{spec.lags}-h{spec.horizon}"
+    run_dir = Path(out) if out is not None else DEFAULT_OUT / name
+    workers = default_workers() if workers is None else workers
+    check_int("workers", workers)
+    configs = configurations(spec, 1 + dataset.features.shape[1])
+    job = Job(spec, dataset, storage, name, run_dir, {c.id: c for c in configs})
+    start = time.perf_counter()
+    with _progress(progress) as update:
+        run(job, workers, update)
+    return finish(job.open(), job, time.perf_counter() - start)
+
+
+def default_workers() -> int:
+    """One worker per core."""
+    import os
+
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+
+
+@contextlib.contextmanager
+def _progress(show: bool | None) -> Iterator[Callable[[int, int], None]]:
+    if not (sys.stderr.isatty() if show is None else show):
+        yield lambda done, total: None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    columns = (
+        TextColumn("configurations"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("eta"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("sweep", total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update

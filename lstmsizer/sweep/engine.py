@@ -1,0 +1,209 @@
+"""Run a sweep's trials: one Optuna trial per configuration, in one or several processes."""
+
+from __future__ import annotations
+
+import math
+import multiprocessing as mp
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import optuna
+from optuna.trial import FrozenTrial, Trial, TrialState
+
+from lstmsizer.datasets import Dataset
+from lstmsizer.splits import Split, rolling_origin_folds
+from lstmsizer.sweep.plan import Configuration, SweepSpec, fingerprint
+from lstmsizer.sweep.runs import train_configuration
+from lstmsizer.sweep.study import (
+    DUPLICATE,
+    HOST,
+    PARAM,
+    REASON,
+    PlanSampler,
+    config_of,
+    fail_dead_local_trials,
+    first_claim,
+    open_storage,
+    open_study,
+    quiet_optuna,
+    remaining,
+)
+
+SEARCH_BATCH_SIZES = (16, 32, 64, 128)
+
+
+class RunFailed(Exception):
+    """Every run of a configuration failed for a reason re-running would not change."""
+
+
+@dataclass
+class Job:
+    """What every worker process needs to take part in one sweep (picklable)."""
+
+    spec: SweepSpec
+    dataset: Dataset
+    storage: str | None
+    study: str
+    run_dir: Path
+    configs: dict[str, Configuration] = field(default_factory=dict)
+
+    @property
+    def folds(self) -> tuple[list[Split], Split]:
+        """Rolling-origin folds and the final test split."""
+        spec = self.spec
+        return rolling_origin_folds(len(self.dataset), spec.window, spec.folds, spec.test_fraction)
+
+    def open(self, worker: int = 0) -> optuna.Study:
+        """The shared study, with this sweep's sampler and pruner."""
+        quiet_optuna()
+        storage = open_storage(self.storage, self.run_dir)
+        if self.spec.search == "grid":
+            sampler: optuna.samplers.BaseSampler = PlanSampler(list(self.configs))
+            pruner: optuna.pruners.BasePruner = optuna.pruners.NopPruner()
+        else:
+            sampler = optuna.samplers.TPESampler(seed=self.spec.seed + worker)
+            # Wilcoxon's signed-rank test compares a trial with the best one run by run
+            # (seed x fold), which suits averages over folds better than a median of steps.
+            pruner = optuna.pruners.WilcoxonPruner(p_threshold=0.1)
+        return open_study(
+            storage, self.study, fingerprint(self.spec, self.dataset), sampler, pruner
+        )
+
+
+def suggest(trial: Trial, spec: SweepSpec) -> Configuration:
+    """A configuration from the tpe search space."""
+    layers = trial.suggest_int("layers", 1, 4)
+    return Configuration(
+        cell=str(trial.suggest_categorical("cell", list(spec.cells))),
+        units=trial.suggest_int("units", 1, 1024, log=True),
+        layers=layers,
+        activation=spec.activation,
+        dropout=trial.suggest_float("dropout", 0.0, 0.5) if layers > 1 else 0.0,
+        init=spec.init,
+        origin="search",
+        lr=trial.suggest_float("lr", 1e-4, 1e-2, log=True),
+        batch_size=int(trial.suggest_categorical("batch_size", list(SEARCH_BATCH_SIZES))),
+    )
+
+
+def objective(job: Job, study: optuna.Study) -> Callable[[Trial], float]:
+    """Train one configuration over every seed x fold; the value is its mean RMSE."""
+    folds, _ = job.folds
+
+    def run(trial: Trial) -> float:
+        trial.set_user_attr("host", HOST)
+        trial.set_user_attr("pid", os.getpid())
+        if job.spec.search == "grid":
+            config = job.configs[str(trial.suggest_categorical(PARAM, list(job.configs)))]
+            claim = first_claim(study.get_trials(deepcopy=False), config.id, trial.number)
+            if claim is not None:
+                trial.set_user_attr(DUPLICATE, claim)
+                raise optuna.TrialPruned(f"{config.id} is trained by trial {claim}")
+        else:
+            config = suggest(trial, job.spec)
+        trial.set_user_attr("configuration", config.__dict__)
+        rows: list[dict[str, object]] = []
+
+        def report(index: int, row: dict[str, object]) -> None:
+            rows.append(row)
+            value = float(row["rmse"])  # type: ignore[arg-type]
+            if job.spec.search != "grid" and math.isfinite(value):
+                trial.report(value, index)
+                if trial.should_prune():
+                    trial.set_user_attr("runs", rows)
+                    raise optuna.TrialPruned(f"pruned after {index + 1} runs")
+
+        train_configuration(config, job.spec, job.dataset, folds, report)
+        trial.set_user_attr("runs", rows)
+        values = [float(r["rmse"]) for r in rows if math.isfinite(float(r["rmse"]))]  # type: ignore[arg-type]
+        if not values:
+            reason = str(rows[0].get("error", "no finite validation score"))
+            trial.set_user_attr(REASON, reason)
+            raise RunFailed(f"{config.id}: {reason}")
+        return sum(values) / len(values)
+
+    return run
+
+
+def finished(trials: list[FrozenTrial], job: Job) -> int:
+    """Configurations done for good: completed, pruned by the search, or failed with a reason."""
+    done = {
+        config_of(t) if job.spec.search == "grid" else t.number
+        for t in trials
+        if DUPLICATE not in t.user_attrs
+        and (
+            t.state in (TrialState.COMPLETE, TrialState.PRUNED)
+            or (t.state == TrialState.FAIL and REASON in t.user_attrs)
+        )
+    }
+    return len(done)
+
+
+def total(job: Job) -> int:
+    """Number of configurations the sweep will finish."""
+    return len(job.configs) if job.spec.search == "grid" else job.spec.trials
+
+
+def work(job: Job, worker: int = 0, on_trial: Callable[[int], None] | None = None) -> None:
+    """Take trials from the shared study until the sweep is done (one worker's loop)."""
+    from lstmsizer.training import using_threads
+
+    study = job.open(worker)
+    fail_dead_local_trials(study)
+
+    def enough(study: optuna.Study, trial: FrozenTrial) -> None:
+        trials = study.get_trials(deepcopy=False)
+        done = finished(trials, job)
+        if on_trial is not None:
+            on_trial(done)
+        if job.spec.search == "grid":
+            if not remaining(study, list(job.configs)):
+                study.stop()
+        elif done >= job.spec.trials:
+            study.stop()
+
+    if job.spec.search == "grid" and not remaining(study, list(job.configs)):
+        return
+    if job.spec.search != "grid" and finished(study.get_trials(deepcopy=False), job) >= total(job):
+        return
+    with using_threads(None):
+        study.optimize(objective(job, study), catch=(RunFailed,), callbacks=[enough])
+
+
+def _worker_main(job: Job, worker: int) -> None:
+    try:
+        work(job, worker)
+    except KeyboardInterrupt:
+        os._exit(130)
+
+
+def run(job: Job, workers: int, progress: Callable[[int, int], None]) -> None:
+    """Run the sweep in `workers` local processes (in this one when workers is 1)."""
+    study = job.open()
+    fail_dead_local_trials(study)
+    progress(finished(study.get_trials(deepcopy=False), job), total(job))
+    if workers <= 1:
+        work(job, 0, lambda done: progress(done, total(job)))
+        return
+    context = mp.get_context("spawn")
+    procs = [
+        context.Process(target=_worker_main, args=(job, k), daemon=True) for k in range(workers)
+    ]
+    for proc in procs:
+        proc.start()
+    try:
+        while any(p.is_alive() for p in procs):
+            progress(finished(study.get_trials(deepcopy=False), job), total(job))
+            time.sleep(0.5)
+    finally:
+        for proc in procs:
+            if proc.is_alive():
+                proc.terminate()
+            proc.join()
+    progress(finished(study.get_trials(deepcopy=False), job), total(job))
+    bad = [p.exitcode for p in procs if p.exitcode not in (0, None)]
+    if bad:
+        raise RuntimeError(f"sweep worker processes exited with codes {bad}")

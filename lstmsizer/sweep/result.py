@@ -1,0 +1,194 @@
+"""Collect a finished sweep into tables, a recommendation, a test score and a run folder."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import optuna
+import pandas as pd
+from optuna.trial import TrialState
+
+from lstmsizer.evaluation import score_forecaster
+from lstmsizer.forecaster import LSTMForecaster
+from lstmsizer.recommend import Recommendation, recommend, summarize, summarize_baselines
+from lstmsizer.splits import Split
+from lstmsizer.sweep.engine import Job
+from lstmsizer.sweep.plan import Configuration
+from lstmsizer.sweep.runs import environment, score_baselines, train_run
+from lstmsizer.sweep.study import DUPLICATE, REASON
+
+MODEL_FILE = "model.pt"
+
+
+@dataclass
+class SweepResult:
+    """What a sweep found, as pandas tables and plain values.
+
+    Attributes:
+        run_dir: Folder with runs.csv, summary.csv, baselines.csv, recommendation.json, model.pt.
+        table: One row per configuration: mean and standard error of validation RMSE, ...
+        runs: One row per trained model (configuration x seed x fold).
+        baselines: One row per baseline: mean and standard error over the same folds.
+        baseline_runs: One row per baseline per fold.
+        recommendation: The smallest model within one standard error of the best, and the
+            verdict against the best baseline.
+        test: Scores on the final test share for the recommended model and the baselines.
+        info: Data, spec, environment, seconds, as written to recommendation.json.
+    """
+
+    run_dir: Path
+    table: pd.DataFrame
+    runs: pd.DataFrame
+    baselines: pd.DataFrame
+    baseline_runs: pd.DataFrame
+    recommendation: Recommendation
+    test: pd.DataFrame
+    info: dict[str, Any]
+
+    def load_model(self) -> LSTMForecaster:
+        """The recommended model, trained on the development part, ready to predict."""
+        return LSTMForecaster.load(self.run_dir / MODEL_FILE)
+
+
+def collect_runs(study: optuna.Study, job: Job) -> pd.DataFrame:
+    """One row per run of the first trial that settled each configuration."""
+    rows: list[dict[str, object]] = []
+    seen: set[str] = set()
+    for trial in sorted(study.get_trials(deepcopy=False), key=lambda t: t.number):
+        settled = trial.state == TrialState.COMPLETE or (
+            trial.state == TrialState.FAIL and REASON in trial.user_attrs
+        )
+        if job.spec.search != "grid":
+            settled = settled or trial.state == TrialState.PRUNED
+        runs = trial.user_attrs.get("runs")
+        config = _config_id(trial) if "configuration" in trial.user_attrs else None
+        if not settled or DUPLICATE in trial.user_attrs or not runs or config in seen:
+            continue
+        seen.add(str(config))
+        for row in runs:
+            rows.append({**row, "trial": trial.number, "state": trial.state.name.lower()})
+    return pd.DataFrame(rows)
+
+
+def _config_id(trial: optuna.trial.FrozenTrial) -> str:
+    return Configuration(**trial.user_attrs["configuration"]).id
+
+
+def final_model(
+    job: Job, config: Configuration, folds: list[Split], test: Split
+) -> tuple[LSTMForecaster, dict[str, object]]:
+    """Train the recommended configuration on the development part and score the test share.
+
+    Early stopping watches the last fold's validation block; the test values are never seen.
+    """
+    dev = Split(
+        n=test.train_end, train_end=folds[-1].train_end, lags=test.lags, horizon=test.horizon
+    )
+    _, model = train_run(config, job.spec, job.dataset, dev, fold=-1, seed=job.spec.seed)
+    row = score_forecaster(model, job.dataset, test, fitted=True)
+    return model, row
+
+
+def finish(study: optuna.Study, job: Job, seconds: float) -> SweepResult:
+    """Summaries, recommendation, test scores and the files of the run folder."""
+    spec, dataset = job.spec, job.dataset
+    folds, test = job.folds
+    runs = collect_runs(study, job)
+    baseline_runs = pd.DataFrame(score_baselines(spec, dataset, folds))
+    table = summarize(runs)
+    baselines = summarize_baselines(baseline_runs)
+    n_features = 1 + dataset.features.shape[1]
+    rec = recommend(
+        table,
+        baselines,
+        lags=spec.lags,
+        n_features=n_features,
+        horizon=spec.horizon,
+        dropout=spec.dropout,
+    )
+    config = _recommended(job, runs, rec.config)
+    model, test_row = final_model(job, config, folds, test)
+    test_rows = [{**test_row, "kind": "lstm"}]
+    if test.val_origins.size:
+        test_rows += [{**r, "kind": "baseline"} for r in score_baselines(spec, dataset, [test])]
+    test_table = pd.DataFrame(test_rows).drop(columns=["fold"], errors="ignore")
+    info = {
+        "data": {
+            "name": dataset.name,
+            "length": len(dataset),
+            "frequency": dataset.frequency,
+            "source": dataset.source,
+            "filled": dataset.filled,
+            "folds": [{"train_end": s.train_end, "n": s.n} for s in folds],
+            "test_start": test.train_end,
+            "scaling": spec.scaling,
+        },
+        "spec": {k: (list(v) if isinstance(v, tuple) else v) for k, v in spec.__dict__.items()},
+        "study": job.study,
+        "storage": job.storage or str(job.run_dir / "study.journal"),
+        "environment": {**environment(), "threads": _first(runs, "threads")},
+        "seconds": seconds,
+    }
+    result = SweepResult(job.run_dir, table, runs, baselines, baseline_runs, rec, test_table, info)
+    write(result, model)
+    return result
+
+
+def _recommended(job: Job, runs: pd.DataFrame, config_id: str) -> Configuration:
+    if config_id in job.configs:
+        return job.configs[config_id]
+    trial = int(runs.loc[runs["config"] == config_id, "trial"].iloc[0])
+    return Configuration(**_trial_configuration(runs, trial))
+
+
+def _trial_configuration(runs: pd.DataFrame, trial: int) -> dict[str, Any]:
+    row = runs.loc[runs["trial"] == trial].iloc[0]
+    return {
+        "cell": row["cell"],
+        "units": int(row["units"]),
+        "layers": int(row["layers"]),
+        "activation": row["activation"],
+        "dropout": float(row["dropout"]),
+        "origin": "search",
+        "lr": float(row["lr"]),
+        "batch_size": int(row["batch_size"]),
+    }
+
+
+def write(result: SweepResult, model: LSTMForecaster) -> None:
+    """runs.csv, summary.csv, baselines.csv, test.csv, recommendation.json and model.pt."""
+    out = result.run_dir
+    out.mkdir(parents=True, exist_ok=True)
+    result.runs.to_csv(out / "runs.csv", index=False)
+    result.table.to_csv(out / "summary.csv", index=False)
+    result.baseline_runs.to_csv(out / "baselines.csv", index=False)
+    result.test.to_csv(out / "test.csv", index=False)
+    model.save(out / MODEL_FILE)
+    payload = {
+        "recommendation": result.recommendation.to_dict(),
+        "test": _records(result.test),
+        **result.info,
+    }
+    (out / "recommendation.json").write_text(json.dumps(payload, indent=2, default=_plain))
+
+
+def _first(frame: pd.DataFrame, column: str) -> object:
+    return _plain(frame[column].iloc[0]) if len(frame) and column in frame else None
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, object]]:
+    return [{str(k): _plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if hasattr(value, "item"):
+        return value.item()
+    if isinstance(value, Path):
+        return str(value)
+    return value

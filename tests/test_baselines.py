@@ -1,0 +1,272 @@
+"""Tests of lstmsizer.baselines and lstmsizer.statbaselines: values, references, contract."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import lstmsizer
+from lstmsizer.baselines import (
+    Drift,
+    LinearAR,
+    MovingAverage,
+    Naive,
+    PolyAR,
+    SeasonalNaive,
+    default_baselines,
+    detect_period,
+    drift_forecast,
+    fit_linear_ar,
+    linear_ar_forecast,
+    moving_average_forecast,
+    naive_forecast,
+    seasonal_naive_forecast,
+)
+from lstmsizer.contract import Forecaster
+from lstmsizer.errors import DataError, NotFittedError, OptionError
+from lstmsizer.statbaselines import AutoARIMA, AutoETS, _select_by_aic, ets_candidates
+
+LAGS = 4
+NAMES = [model.name for model in default_baselines(LAGS)]
+
+
+def seasonal_series(n: int = 80, seed: int = 0) -> np.ndarray:
+    """Period-4 pattern plus a mild trend and noise."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    return 10.0 + 0.05 * t + 2.0 * np.sin(2 * np.pi * t / 4) + 0.3 * rng.normal(size=n)
+
+
+def make(index: int, horizon: int) -> Forecaster:
+    return default_baselines(LAGS, horizon)[index]
+
+
+def test_naive_by_hand() -> None:
+    y = [1.0, 2.0, 3.0, 4.0, 5.0]
+    assert naive_forecast(y, [3], 1).tolist() == [[3.0]]
+    assert naive_forecast(y, [3, 5], 3).tolist() == [[3.0] * 3, [5.0] * 3]
+
+
+def test_seasonal_naive_repeats_the_last_season() -> None:
+    y = [1.0, 2.0, 3.0, 4.0, 11.0, 12.0, 13.0, 14.0, 21.0, 22.0]
+    out = seasonal_naive_forecast(y, [8, 10], 6, period=4)
+    assert out[0].tolist() == [11.0, 12.0, 13.0, 14.0, 11.0, 12.0]
+    assert out[1].tolist() == [13.0, 14.0, 21.0, 22.0, 13.0, 14.0]
+    with pytest.raises(OptionError, match="origins"):
+        seasonal_naive_forecast(y, [3], 1, period=4)
+
+
+def test_drift_by_hand() -> None:
+    y = [1.0, 2.0, 4.0, 7.0, 11.0]
+    # origin 4: last 7, slope (7 - 1) / 3 = 2; origin 5: last 11, slope 10 / 4 = 2.5.
+    assert drift_forecast(y, [4, 5], 2).tolist() == [[9.0, 11.0], [13.5, 16.0]]
+    with pytest.raises(OptionError, match="origins"):
+        drift_forecast(y, [1], 1)
+
+
+def test_moving_average_by_hand() -> None:
+    y = [1.0, 2.0, 3.0, 4.0, 5.0]
+    assert moving_average_forecast(y, [3, 5], 2, lags=3).tolist() == [[2.0, 2.0], [4.0, 4.0]]
+
+
+def test_detect_period_on_a_noisy_sine_and_white_noise() -> None:
+    rng = np.random.default_rng(0)
+    t = np.arange(240)
+    assert detect_period(np.sin(2 * np.pi * t / 12) + 0.3 * rng.normal(size=240)) == 12
+    assert detect_period(0.05 * t + np.sin(2 * np.pi * t / 12) + 0.3 * rng.normal(size=240)) == 12
+    assert detect_period(np.sin(2 * np.pi * t / 12), max_period=6) is None
+    assert detect_period(rng.normal(size=240)) is None
+    assert detect_period(np.full(50, 3.0)) is None
+
+
+def test_detect_period_on_the_trending_airline_training_part() -> None:
+    path = Path(lstmsizer.__file__).parent / "data" / "airline_passengers.csv"
+    passengers = np.loadtxt(path, delimiter=",", skiprows=1, usecols=1)
+    assert detect_period(passengers[:115]) == 12
+
+
+def test_linear_ar_matches_numpy_least_squares() -> None:
+    y = np.random.default_rng(1).normal(size=50).cumsum()
+    lags, horizon = 3, 2
+    rows, targets = [], []
+    for t in range(lags, y.size - horizon + 1):
+        rows.append([1.0, *y[t - lags : t]])
+        targets.append(y[t : t + horizon])
+    expected, *_ = np.linalg.lstsq(np.array(rows), np.array(targets), rcond=None)
+    coef = fit_linear_ar(y, lags, horizon)
+    np.testing.assert_allclose(coef, expected, rtol=1e-10, atol=1e-10)
+    origins = [3, 20, 50]
+    manual = [[expected[0, h] + y[o - lags : o] @ expected[1:, h] for h in range(2)] for o in origins]
+    np.testing.assert_allclose(linear_ar_forecast(y, origins, horizon, coef=coef), manual)
+
+
+def test_linear_ar_recovers_a_noise_free_ar2_exactly() -> None:
+    c, a1, a2 = 1.0, 1.6, -0.95  # y[t] = c + a1 y[t-1] + a2 y[t-2], a slowly damped cycle
+    y = np.zeros(60)
+    y[:2] = [3.0, -2.0]
+    for t in range(2, y.size):
+        y[t] = c + a1 * y[t - 1] + a2 * y[t - 2]
+    model = LinearAR(2, horizon=2).fit(y)
+    # rows: intercept, y[t-2], y[t-1]; step 2 substitutes step 1 into itself.
+    np.testing.assert_allclose(model.coef_[:, 0], [c, a2, a1], atol=1e-8)
+    np.testing.assert_allclose(model.coef_[:, 1], [c * (1 + a1), a1 * a2, a1**2 + a2], atol=1e-8)
+    np.testing.assert_allclose(model.predict(y, [30])[0], y[30:32], atol=1e-8)
+
+
+def logistic_map(n: int = 300) -> np.ndarray:
+    y = np.empty(n)
+    y[0] = 0.3
+    for t in range(1, n):
+        y[t] = 3.7 * y[t - 1] - 3.7 * y[t - 1] ** 2  # a + b y + c y^2 with a = 0
+    return y
+
+
+def test_poly_ar_recovers_a_quadratic_map() -> None:
+    y = logistic_map()
+    origins = np.arange(200, 300)
+    nearly_unpenalised = PolyAR(1, alpha=1e-9).fit(y, train_end=200)
+    np.testing.assert_allclose(nearly_unpenalised.predict(y, origins)[:, 0], y[200:], atol=1e-5)
+    default = PolyAR(1).fit(y, train_end=200).predict(y, origins)[:, 0]
+    linear = LinearAR(1).fit(y, train_end=200).predict(y, origins)[:, 0]
+    rmse_poly = np.sqrt(np.mean((default - y[200:]) ** 2))
+    rmse_linear = np.sqrt(np.mean((linear - y[200:]) ** 2))
+    assert rmse_poly < 0.25 * y.std() and rmse_poly < 0.5 * rmse_linear
+
+
+def test_ets_and_arima_choose_a_model_and_forecast() -> None:
+    y = seasonal_series(60, seed=3)
+    origins = [48, 55, 60]
+    ets = AutoETS(period=4, horizon=2).fit(y, train_end=48)
+    assert re.fullmatch(r"ETS\(A,(N|A|Ad),(N|A)\)", ets.name)
+    assert ets.name.endswith(",A)")  # the strong period-4 pattern wins the AIC
+    arima = AutoARIMA(horizon=2).fit(y, train_end=48)
+    assert re.fullmatch(r"ARIMA\([0-2],[01],[0-2]\)", arima.name)
+    for model in (ets, arima):
+        out = model.predict(y, origins)
+        assert out.shape == (3, 2) and np.isfinite(out).all()
+        # A fitted model beats a wild guess: forecasts stay near the series' range.
+        assert np.all(np.abs(out - y.mean()) < 4 * y.std())
+
+
+def test_ets_seasonal_models_need_two_full_periods() -> None:
+    assert len(ets_candidates(8, 4)) == 6
+    assert len(ets_candidates(7, 4)) == 3
+    assert len(ets_candidates(100, None)) == 3
+
+
+def test_model_selection_fails_with_a_data_error_when_every_fit_fails() -> None:
+    def broken(y: np.ndarray) -> object:
+        raise np.linalg.LinAlgError("singular")
+
+    with pytest.raises(DataError, match="ARIMA: no model could be fitted on 5 values"):
+        _select_by_aic(np.arange(5.0), [("ARIMA(0,0,0)", broken)], "ARIMA")
+
+
+@pytest.mark.parametrize("index", range(len(NAMES)), ids=NAMES)
+def test_no_leak_from_values_at_or_after_the_origin(index: int) -> None:
+    y = seasonal_series()
+    model = make(index, 3).fit(y, train_end=60)
+    for origin in (60, 70, 80):
+        changed = y.copy()
+        changed[origin:] = 1e3 + np.arange(y.size - origin)
+        np.testing.assert_array_equal(
+            model.predict(y, [origin]), model.predict(changed, [origin]), err_msg=str(origin)
+        )
+    # fit reads y[:train_end] only.
+    changed = y.copy()
+    changed[60:] = -50.0
+    refit = make(index, 3).fit(changed, train_end=60)
+    np.testing.assert_array_equal(refit.predict(y, [60, 75]), model.predict(y, [60, 75]))
+
+
+@pytest.mark.parametrize("horizon", [1, 3])
+@pytest.mark.parametrize("index", range(len(NAMES)), ids=NAMES)
+def test_forecaster_contract(index: int, horizon: int) -> None:
+    y = seasonal_series()
+    model = make(index, horizon)
+    assert isinstance(model, Forecaster)
+    assert model.horizon == horizon and isinstance(model.name, str) and model.name
+    with pytest.raises(NotFittedError):
+        model.predict(y, [70])
+    origins = [*range(60, y.size - horizon + 1), y.size]
+    assert model.fit(y, train_end=60) is model
+    out = model.predict(y, origins)
+    assert out.shape == (len(origins), horizon) and out.dtype == np.float64
+    assert np.isfinite(out).all()
+    again = make(index, horizon).fit(y, train_end=60).predict(y, origins)
+    np.testing.assert_array_equal(out, again)
+    extra = np.ones((y.size, 2))
+    np.testing.assert_array_equal(model.fit(y, extra, train_end=60).predict(y, origins, extra), out)
+    assert model.predict(y, []).shape == (0, horizon)
+
+
+CLASSES: list[Callable[[], Forecaster]] = [
+    Naive,
+    SeasonalNaive,
+    Drift,
+    lambda: MovingAverage(3),
+    lambda: LinearAR(3),
+    lambda: PolyAR(3),
+]
+
+
+@pytest.mark.parametrize("build", CLASSES)
+def test_bad_input_is_named(build: Callable[[], Forecaster]) -> None:
+    y = seasonal_series(40)
+    with pytest.raises(OptionError, match="train_end must be an integer in"):
+        build().fit(y, train_end=41)
+    with pytest.raises(DataError, match="must be finite"):
+        build().fit(np.r_[y[:10], np.nan, y[11:]], train_end=20)
+    with pytest.raises(OptionError, match="origins must lie in"):
+        build().fit(y).predict(y, [41])
+    with pytest.raises(DataError, match="needs at least"):
+        build().fit(y, train_end=1) if build is not Naive else Drift().fit(y, train_end=1)
+
+
+def test_constructor_arguments_are_checked() -> None:
+    with pytest.raises(OptionError, match="horizon must be an integer >= 1"):
+        Naive(0)
+    with pytest.raises(OptionError, match="lags must be an integer >= 1"):
+        LinearAR(0)
+    with pytest.raises(OptionError, match="period must be an integer >= 1 or None"):
+        AutoETS(period=0)
+    with pytest.raises(OptionError, match="alpha must be >= 0"):
+        PolyAR(2, alpha=-1.0)
+
+
+def test_seasonal_naive_names_its_period() -> None:
+    y = seasonal_series()
+    assert SeasonalNaive(7).name == "seasonal naive(7)"
+    model = SeasonalNaive().fit(y, train_end=60)
+    assert model.period_ == 4 and model.name == "seasonal naive(4)"
+    noise = np.random.default_rng(5).normal(size=80)
+    fallback = SeasonalNaive(horizon=2).fit(noise)
+    assert fallback.period_ == 1 and fallback.name == "seasonal naive(none: naive)"
+    np.testing.assert_array_equal(fallback.predict(noise, [50]), naive_forecast(noise, [50], 2))
+
+
+def test_default_baselines_order_and_names() -> None:
+    models = default_baselines(12, horizon=2, period=12)
+    assert [type(m).__name__ for m in models] == [
+        "Naive",
+        "SeasonalNaive",
+        "Drift",
+        "MovingAverage",
+        "LinearAR",
+        "PolyAR",
+        "AutoETS",
+        "AutoARIMA",
+    ]
+    assert [m.name for m in models[:6]] == [
+        "naive",
+        "seasonal naive(12)",
+        "drift",
+        "moving average(12)",
+        "linear AR(12)",
+        "poly AR(12, deg 2)",
+    ]
+    assert all(m.horizon == 2 for m in models)

@@ -1,0 +1,129 @@
+"""The training loop: losses, early stopping, restore, clipping, seeds, threads, callbacks."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+from torch import nn
+
+from lstmsizer.config import TrainSpec
+from lstmsizer.training import DEFAULT_THREADS, TrainData, fit, loss_function, using_threads
+
+
+class _Linear(nn.Module):
+    """(B, L, F) -> (B, 1, 1): a linear map of the flattened window."""
+
+    def __init__(self, lags: int) -> None:
+        super().__init__()
+        self.head = nn.Linear(lags, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(x[..., 0])[:, :, None]
+
+
+def _data(n: int = 64, lags: int = 3, val: int = 16, seed: int = 0) -> TrainData:
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(n + val, lags, 1, generator=g)
+    y = (x[:, :, 0] @ torch.tensor([0.5, -0.2, 0.1]))[:, None, None]
+    return TrainData(x[:n], y[:n], x[n:], y[n:])
+
+
+def _net(seed: int = 0) -> nn.Module:
+    torch.manual_seed(seed)
+    return _Linear(3)
+
+
+def test_loss_decreases_and_history_is_complete() -> None:
+    net = _net()
+    history = fit(net, _data(), TrainSpec(epochs=30, batch_size=8, lr=0.05, progress=False))
+    assert history.epochs == 30
+    assert len(history.val_loss) == 30 and len(history.seconds) == 30
+    assert history.train_loss[-1] < history.train_loss[0] / 10
+    assert all(s >= 0 for s in history.seconds)
+    assert history.threads == DEFAULT_THREADS
+
+
+def test_same_seed_is_bit_for_bit_reproducible() -> None:
+    spec = TrainSpec(epochs=5, batch_size=8, seed=3, progress=False)
+    a, b = _net(1), _net(1)
+    ha, hb = fit(a, _data(), spec), fit(b, _data(), spec)
+    assert ha.train_loss == hb.train_loss
+    for pa, pb in zip(a.parameters(), b.parameters(), strict=True):
+        assert torch.equal(pa, pb)
+
+
+def test_different_shuffle_seed_changes_the_run() -> None:
+    a, b = _net(1), _net(1)
+    fit(a, _data(), TrainSpec(epochs=3, batch_size=8, seed=1, progress=False))
+    fit(b, _data(), TrainSpec(epochs=3, batch_size=8, seed=2, progress=False))
+    assert not torch.equal(a.head.weight, b.head.weight)
+
+
+def test_early_stopping_restores_the_best_weights() -> None:
+    data = _data()
+    # Validation targets that a good fit gets wrong: validation loss rises as training improves.
+    assert data.y_val is not None
+    data.y_val = -data.y_val * 3
+    net = _net()
+    spec = TrainSpec(epochs=200, batch_size=8, lr=0.05, patience=3, progress=False)
+    history = fit(net, data, spec)
+    assert history.stopped_early
+    assert history.epochs == history.best_epoch + 1 + 3
+    assert data.x_val is not None
+    restored = loss_function("mse")(net(data.x_val), data.y_val).item()
+    assert restored == pytest.approx(history.val_loss[history.best_epoch], rel=1e-5)
+
+
+def test_without_patience_all_epochs_run() -> None:
+    history = fit(_net(), _data(), TrainSpec(epochs=7, progress=False))
+    assert history.epochs == 7 and not history.stopped_early
+
+
+def test_callback_can_stop_training() -> None:
+    seen: list[int] = []
+
+    def stop_at_two(epoch: int, history: object) -> bool:
+        seen.append(epoch)
+        return epoch == 2
+
+    history = fit(_net(), _data(), TrainSpec(epochs=10, progress=False), [stop_at_two])
+    assert seen == [0, 1, 2] and history.epochs == 3
+
+
+def test_gradient_clipping_bounds_the_gradient_norm() -> None:
+    # Adam divides by sqrt(v) + 1e-8: gradients clipped far below 1e-8 barely move the weights,
+    # while unclipped gradients move every weight by about lr on the first step.
+    a, b = _net(), _net()
+    w0 = a.head.weight.detach().clone()
+    fit(a, _data(), TrainSpec(epochs=1, batch_size=64, lr=0.1, clip=1e-12, progress=False))
+    fit(b, _data(), TrainSpec(epochs=1, batch_size=64, lr=0.1, progress=False))
+    assert (a.head.weight - w0).abs().max() < 1e-3
+    assert (b.head.weight - w0).abs().min() > 0.05
+
+
+@pytest.mark.parametrize("loss", ["mse", "mae", "huber"])
+def test_losses(loss: str) -> None:
+    history = fit(_net(), _data(), TrainSpec(epochs=3, loss=loss, progress=False))  # type: ignore[arg-type]
+    assert all(math.isfinite(v) for v in history.train_loss)
+
+
+def test_using_threads_restores_previous_count() -> None:
+    before = torch.get_num_threads()
+    with using_threads(before + 1) as n:
+        assert torch.get_num_threads() == before + 1 == n
+    assert torch.get_num_threads() == before
+
+
+def test_nan_loss_stops_training() -> None:
+    data = _data()
+    data.y = data.y * float("nan")
+    history = fit(_net(), data, TrainSpec(epochs=20, progress=False))
+    assert history.epochs == 1 and math.isnan(history.train_loss[0])
+
+
+def test_progress_bar_prints_nothing_when_disabled(capsys: pytest.CaptureFixture[str]) -> None:
+    fit(_net(), _data(), TrainSpec(epochs=3))
+    out = capsys.readouterr()
+    assert out.out == "" and out.err == ""
