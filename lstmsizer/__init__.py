@@ -2,4 +2,54 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
+
+__all__ = [
+    "Dataset",
+    "LSTMForecaster",
+    "LstmsizerError",
+    "ModelSpec",
+    "SplitSpec",
+    "SweepResult",
+    "SweepSpec",
+    "TimeseriesGenerator",
+    "TrainSpec",
+    "WindowSpec",
+    "__version__",
+    "fit",
+    "load",
+    "sweep",
+]
+
+_LAZY = {
+    "Dataset": "lstmsizer.datasets",
+    "load": "lstmsizer.datasets",
+    "LSTMForecaster": "lstmsizer.forecaster",
+    "TimeseriesGenerator": "lstmsizer.windows",
+    "SweepResult": "lstmsizer.sweep",
+    "SweepSpec": "lstmsizer.sweep",
+    "sweep": "lstmsizer.sweep",
+}
+
+from lstmsizer.config import ModelSpec, SplitSpec, TrainSpec, WindowSpec  # noqa: E402
+from lstmsizer.errors import LstmsizerError  # noqa: E402
+
+if TYPE_CHECKING:
+    from lstmsizer.datasets import Dataset, load
+    from lstmsizer.evaluation import fit_and_score as fit
+    from lstmsizer.forecaster import LSTMForecaster
+    from lstmsizer.sweep import SweepResult, SweepSpec, sweep
+    from lstmsizer.windows import TimeseriesGenerator
+
+
+def __getattr__(name: str) -> Any:
+    # torch, pandas and optuna load only when first used, so `lstmsizer --help` stays quick.
+    import importlib
+
+    if name == "fit":
+        return importlib.import_module("lstmsizer.evaluation").fit_and_score
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'lstmsizer' has no attribute {name!r}")

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from lstmsizer.datasets import Dataset
     from lstmsizer.evaluation import FitResult
     from lstmsizer.explain import Explanation
+    from lstmsizer.splits import Split
 
 app = typer.Typer(
     help="How many LSTM units, how many layers, and do you need an LSTM at all?",
@@ -282,20 +283,18 @@ def _render_explanation(e: Explanation) -> None:
 
 
 def _render_fit(result: FitResult, saved: str | None, fill: str | None) -> None:
-    split = result.split
+    split, table = result.split, result.table
     if split.val_origins.size:
+        metrics = [_column(table[name]) for name in ("mae", "rmse", "mase", "smape")]
+        params = ["" if _missing(v) else f"{int(v):,}" for v in table["parameters"]]
+        seconds = [f"{v:.2f}" for v in table["seconds"]]
+        rows = zip(table["model"].astype(str), *metrics, params, seconds, strict=True)
         head = ("model", "MAE", "RMSE", "MASE", "sMAPE %", "parameters", "seconds")
-        rows = [
-            (
-                str(r["model"]),
-                *(_number(r[m]) for m in ("mae", "rmse", "mase", "smape")),
-                "" if _missing(r["parameters"]) else f"{int(r['parameters']):,}",
-                f"{r['seconds']:.2f}",
-            )
-            for r in result.table.to_dict("records")
-        ]
         h = split.horizon
-        title = f"Validation: {split.val_origins.size} forecasts of {h} step{'s' * (h > 1)}"
+        title = (
+            f"Validation: {split.val_origins.size} forecasts of {h} step{'s' * (h > 1)}, "
+            "sorted by RMSE"
+        )
         console.print(_table(title, head, rows, *head[1:]))
     else:
         console.print("No validation (--val-fraction 0): trained on all values, nothing scored.")
@@ -324,7 +323,7 @@ def _fit_payload(result: FitResult, saved: str | None, fill: str | None) -> dict
     }
 
 
-def _data_facts(series: Dataset, split: Any, fill: str | None) -> dict[str, Any]:
+def _data_facts(series: Dataset, split: Split | None, fill: str | None) -> dict[str, Any]:
     facts: dict[str, Any] = {
         "name": series.name,
         "description": series.description,
@@ -341,28 +340,38 @@ def _data_facts(series: Dataset, split: Any, fill: str | None) -> dict[str, Any]
     return facts
 
 
-def _data_line(series: Dataset, split: Any, fill: str | None) -> str:
+def _data_line(series: Dataset, split: Split | None, fill: str | None) -> str:
     extra = f" with features {', '.join(series.feature_names)}" if series.feature_names else ""
     line = f"Data: {series.name} ({series.description}), {len(series)} values{extra}"
     if split is not None and split.train_end < split.n:
         line += f"; trained on the first {split.train_end}, validated on the last "
         line += f"{split.n - split.train_end}"
     if series.filled:
-        done = "rows dropped" if fill == "drop" else f"missing values filled ({fill})"
-        line += f"; {series.filled} {done}"
+        n, plural = series.filled, "s" * (series.filled != 1)
+        done = (
+            f"row{plural} dropped" if fill == "drop" else f"missing value{plural} filled ({fill})"
+        )
+        line += f"; {n} {done}"
     return line + "."
 
 
 def _forecast_line(series: Dataset, forecast: np.ndarray) -> str:
-    after = "" if series.time is None else f" after {_when(series.time[-1])}"
+    end = series.time
+    after = "" if end is None else f" after {_when(end[-1], series.frequency)}"
     values = ", ".join(f"{v:.6g}" for v in forecast)
     count = "value" if forecast.size == 1 else f"{forecast.size} values"
     return f"Forecast of the next {count}{after}: {values}"
 
 
-def _when(stamp: object) -> str:
-    text = str(stamp)
-    return text[:10] if text.endswith(" 00:00:00") else text
+def _when(stamp: Any, freq: str | None) -> str:
+    """A time stamp as precise as the data's frequency: 2008 for yearly data."""
+    if not hasattr(stamp, "strftime"):
+        return str(stamp)
+    if (freq or "").startswith(("Y", "A")):
+        return str(stamp.year)
+    if (freq or "").startswith("M"):
+        return str(stamp.strftime("%Y-%m"))
+    return str(stamp.date() if stamp == stamp.normalize() else stamp)
 
 
 def _shape(shape: Sequence[int | str]) -> str:
@@ -382,22 +391,33 @@ def _missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-def _number(value: Any) -> str:
-    return "-" if _missing(value) else f"{float(value):.4g}"
+def _column(values: pd.Series) -> list[str]:
+    """One number of decimals per column: four significant digits on its largest value."""
+    finite = np.abs(values.to_numpy(dtype=np.float64))
+    finite = finite[np.isfinite(finite)]
+    top = float(finite.max()) if finite.size else 0.0
+    decimals = min(6, max(0, 3 - math.floor(math.log10(top)))) if top > 0 else 0
+    return ["-" if _missing(v) else f"{v:,.{decimals}f}" for v in values]
 
 
 def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
     """DataFrame rows as JSON-ready dicts, NaN as null."""
-    rows = table.to_dict("records")
-    return [{str(k): None if _missing(v) else _plain(v) for k, v in r.items()} for r in rows]
+    return [{str(k): _jsonable(v) for k, v in row.items()} for row in table.to_dict("records")]
 
 
-def _plain(value: Any) -> Any:
-    return value.item() if isinstance(value, np.generic) else value
+def _jsonable(value: Any) -> Any:
+    """Plain Python values for json.dumps: numpy scalars unwrapped, NaN and inf as None."""
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    return None if isinstance(value, float) and not math.isfinite(value) else value
 
 
-def _print_json(payload: Any) -> None:
-    print(json.dumps(payload, default=_plain, allow_nan=False))
+def _print_json(payload: dict[str, Any]) -> None:
+    print(json.dumps(_jsonable(payload), allow_nan=False))
 
 
 def main() -> None:

@@ -184,7 +184,7 @@ class LSTMForecaster:
         payload = {
             "format": FORMAT_VERSION,
             "lstmsizer": __version__,
-            "torch": torch.__version__,
+            "torch": str(torch.__version__),
             "window": dataclasses.asdict(self.window),
             "model": dataclasses.asdict(self.model),
             "train": dataclasses.asdict(self.train),

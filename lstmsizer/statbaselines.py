@@ -11,6 +11,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+# Imported at module level, not inside the fits: importing statsmodels installs an "always"
+# filter for its warnings, which would undo warnings.catch_warnings() around the first fit.
+from statsmodels.tsa.arima.model import ARIMA
+from statsmodels.tsa.statespace.exponential_smoothing import ExponentialSmoothing
+
 from lstmsizer.baselines import detect_period, training_part
 from lstmsizer.contract import as_origins, as_series, check_fitted
 from lstmsizer.errors import DataError, check_int
@@ -25,7 +30,8 @@ def _one_blas_thread() -> AbstractContextManager[Any]:
     """Limit BLAS to one thread while statsmodels runs, when threadpoolctl is installed.
 
     The Kalman filter makes thousands of tiny LAPACK calls; OpenBLAS threads only spin on
-    them, and on a busy machine that made an ARIMA selection 5-10 times slower.
+    them (scipy's OpenBLAS), and on a busy machine that made a sunspots ETS + ARIMA selection
+    take about 60 s instead of 2 s.
     """
     try:
         from threadpoolctl import threadpool_limits
@@ -38,10 +44,10 @@ def _select_by_aic(y_train: Array, candidates: Iterable[Candidate], who: str) ->
     """Fit every candidate, skipping those that fail; return the label and results of min AIC."""
     best: tuple[str, Any] | None = None
     errors: list[str] = []
-    for label, build in candidates:
-        # Optimiser and start-parameter warnings are expected on a grid; the AIC decides.
-        with warnings.catch_warnings(), _one_blas_thread():
-            warnings.simplefilter("ignore")
+    # Optimiser and start-parameter warnings are expected on a grid; the AIC decides.
+    with warnings.catch_warnings(), _one_blas_thread():
+        warnings.simplefilter("ignore")
+        for label, build in candidates:
             try:
                 res = build(y_train)
             # statsmodels fails in many ways (LinAlgError, ValueError, ...) on a bad grid
@@ -49,8 +55,8 @@ def _select_by_aic(y_train: Array, candidates: Iterable[Candidate], who: str) ->
             except Exception as exc:
                 errors.append(f"{label}: {exc}")
                 continue
-        if np.isfinite(res.aic) and (best is None or res.aic < best[1].aic):
-            best = (label, res)
+            if np.isfinite(res.aic) and (best is None or res.aic < best[1].aic):
+                best = (label, res)
     if best is None:
         detail = "; ".join(errors[:3]) or "no finite AIC"
         raise DataError(f"{who}: no model could be fitted on {y_train.size} values ({detail})")
@@ -58,16 +64,12 @@ def _select_by_aic(y_train: Array, candidates: Iterable[Candidate], who: str) ->
 
 
 def _fit_ets(y: Array, trend: bool, damped: bool, seasonal: int | None) -> Any:
-    from statsmodels.tsa.statespace.exponential_smoothing import ExponentialSmoothing
-
     model = ExponentialSmoothing(y, trend=trend, damped_trend=damped, seasonal=seasonal)
     # cov_type "none": parameter standard errors cost a numerical Hessian and are not used.
     return model.fit(disp=False, cov_type="none")
 
 
 def _fit_arima(y: Array, order: tuple[int, int, int], trend: str) -> Any:
-    from statsmodels.tsa.arima.model import ARIMA
-
     return ARIMA(y, order=order, trend=trend).fit(cov_type="none")
 
 
@@ -120,6 +122,11 @@ def state_space_forecast(y: ArrayLike, origins: ArrayLike, horizon: int, *, resu
     with warnings.catch_warnings(), _one_blas_thread():
         warnings.simplefilter("ignore")
         applied = results.apply(arr)
+        if horizon == 1 and o.size:
+            # One-step predictions of a filter pass condition on y[:o] for every o at once.
+            first = int(o.min())
+            pred = applied.get_prediction(start=first, end=int(o.max()))
+            return np.asarray(pred.predicted_mean, dtype=np.float64)[o - first, None]
         for row, origin in enumerate(o):
             pred = applied.get_prediction(start=origin, end=origin + horizon - 1, dynamic=True)
             out[row] = np.asarray(pred.predicted_mean, dtype=np.float64)

@@ -121,7 +121,8 @@ def mackey_glass(
     dx/dt = beta * x(t - tau) / (1 + x(t - tau) ** power) - gamma * x(t), integrated with
     explicit Euler steps of length dt over a history buffer of tau / dt values, and sampled
     once every `step` time units (step 1 is smooth enough for linear AR to forecast one step
-    almost exactly; coarser sampling makes the nonlinearity matter). The constant initial history is drawn uniformly from [0.9, 1.5] with
+    almost exactly; coarser sampling makes the nonlinearity matter). The constant initial
+    history is drawn uniformly from [0.9, 1.5] with
     the seed; the first burn_in time units are discarded so the transient is gone.
 
     Args:

@@ -47,7 +47,7 @@ def open_storage(url: str | None, run_dir: Path) -> optuna.storages.BaseStorage:
         path.parent.mkdir(parents=True, exist_ok=True)
         backend = optuna.storages.journal.JournalFileBackend(str(path))
         return optuna.storages.JournalStorage(backend)
-    if url.startswith("postgresql") and not _has_module("psycopg2"):
+    if url.startswith("postgresql") and not _has_module("psycopg"):
         raise OptionError("storage postgresql:// needs a driver: pip install 'lstmsizer[postgres]'")
     try:
         return optuna.storages.RDBStorage(url, heartbeat_interval=5, grace_period=20)

@@ -1,0 +1,205 @@
+"""The sweep: recommendation on known data, resume after kill -9, workers, storage checks."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import optuna
+import pandas as pd
+import pytest
+
+from lstmsizer.datasets import get
+from lstmsizer.errors import OptionError
+from lstmsizer.sweep import SweepSpec, sweep
+from lstmsizer.sweep import runs as runs_module
+from lstmsizer.sweep.plan import configurations
+
+TINY = {"seeds": 2, "folds": 2, "epochs": 3, "patience": None, "test_fraction": 0.1}
+
+
+def _planned(result_runs: pd.DataFrame) -> list[tuple[str, int, int]]:
+    keys = zip(result_runs["config"], result_runs["seed"], result_runs["fold"], strict=True)
+    return sorted((str(c), int(s), int(f)) for c, s, f in keys)
+
+
+def _expected(spec: SweepSpec, n_features: int = 1) -> list[tuple[str, int, int]]:
+    return sorted(
+        (c.id, s, f)
+        for c in configurations(spec, n_features)
+        for s in spec.seed_list()
+        for f in range(spec.folds)
+    )
+
+
+def test_equal_budget_widths_are_added_for_deep_configurations() -> None:
+    spec = SweepSpec(units=(8,), layers=(1, 2))
+    configs = configurations(spec, 1)
+    wide = [c for c in configs if c.origin == "equal budget"]
+    assert [c.layers for c in wide] == [1] and len(configs) == 3
+
+
+@pytest.mark.slow
+def test_on_a_linear_ar_process_a_baseline_is_as_good(tmp_path: Path) -> None:
+    data = get("ar", n=240, seed=1)
+    result = sweep(data, out=tmp_path, units=(2, 8), layers=(1,), workers=1, lags=6, **TINY)
+    assert not result.recommendation.lstm_needed
+    assert "not needed" in result.recommendation.verdict
+    assert _planned(result.runs) == _expected(SweepSpec(units=(2, 8), layers=(1,), lags=6, **TINY))
+    for name in ("runs.csv", "summary.csv", "baselines.csv", "recommendation.json", "model.pt"):
+        assert (tmp_path / name).is_file()
+    saved = json.loads((tmp_path / "recommendation.json").read_text())
+    assert saved["recommendation"]["config"] == result.recommendation.config
+    assert saved["environment"]["torch"] and saved["spec"]["seeds"] == 2
+    model = result.load_model()
+    assert model.forecast(data.values).shape == (1,)
+
+
+@pytest.mark.slow
+def test_on_mackey_glass_the_lstm_beats_linear_ar(tmp_path: Path) -> None:
+    data = get("mackey-glass", n=600, step=6)
+    spec = SweepSpec(
+        lags=12,
+        units=(32,),
+        layers=(1,),
+        seeds=2,
+        folds=2,
+        epochs=100,
+        patience=15,
+        lr=3e-3,
+        batch_size=16,
+        test_fraction=0.1,
+    )
+    result = sweep(data, spec=spec, out=tmp_path, workers=1)
+    baselines = result.baselines.set_index("model")["mean_rmse"]
+    assert result.recommendation.mean_rmse < baselines["linear AR(12)"]
+
+
+def test_resuming_with_other_settings_is_an_error(tmp_path: Path) -> None:
+    data = get("seed")
+    spec = SweepSpec(
+        lags=2,
+        units=(1,),
+        layers=(1,),
+        seeds=1,
+        folds=1,
+        epochs=1,
+        test_fraction=0.0,
+        patience=None,
+    )
+    sweep(data, spec=spec, out=tmp_path, workers=1, study="s")
+    other = SweepSpec(
+        lags=2,
+        units=(2,),
+        layers=(1,),
+        seeds=1,
+        folds=1,
+        epochs=1,
+        test_fraction=0.0,
+        patience=None,
+    )
+    with pytest.raises(OptionError, match="units"):
+        sweep(data, spec=other, out=tmp_path, workers=1, study="s")
+
+
+def test_rerun_of_a_finished_sweep_trains_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = get("sine", n=120)
+    spec = SweepSpec(lags=4, units=(2,), layers=(1,), seeds=1, folds=1, epochs=1, patience=None)
+    first = sweep(data, spec=spec, out=tmp_path, workers=1)
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a finished configuration was trained again")
+
+    monkeypatch.setattr(runs_module, "train_configuration", boom)
+    monkeypatch.setattr("lstmsizer.sweep.engine.train_configuration", boom)
+    second = sweep(data, spec=spec, out=tmp_path, workers=1)
+    assert _planned(second.runs) == _planned(first.runs)
+
+
+def test_a_failing_configuration_is_recorded_and_the_sweep_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = runs_module.train_run
+
+    def nan_for_one_unit(config, spec, dataset, split, fold, seed):  # type: ignore[no-untyped-def]
+        row, model = real(config, spec, dataset, split, fold, seed)
+        if config.units == 1 and fold >= 0:
+            row.update(rmse=float("nan"), error="training loss became NaN or infinite")
+        return row, model
+
+    monkeypatch.setattr(runs_module, "train_run", nan_for_one_unit)
+    data = get("sine", n=120)
+    spec = SweepSpec(lags=4, units=(1, 2), layers=(1,), seeds=1, folds=1, epochs=1, patience=None)
+    result = sweep(data, spec=spec, out=tmp_path, workers=1)
+    assert set(result.runs["config"]) == {"lstm-u1-l1", "lstm-u2-l1"}
+    assert result.recommendation.config == "lstm-u2-l1"
+    study = optuna.load_study(
+        study_name="sine-lags4-h1",
+        storage=optuna.storages.JournalStorage(
+            optuna.storages.journal.JournalFileBackend(str(tmp_path / "study.journal"))
+        ),
+    )
+    failed = [t for t in study.trials if t.state == optuna.trial.TrialState.FAIL]
+    assert [t.user_attrs["reason"] for t in failed] == ["training loss became NaN or infinite"]
+
+
+SCRIPT = textwrap.dedent(
+    """
+    import sys
+    from lstmsizer.datasets import get
+    from lstmsizer.sweep import sweep
+    sweep(get("sine", n=200), out=sys.argv[1], lags=6, units=(1, 2, 3, 4), layers=(1,),
+          seeds=2, folds=2, epochs=int(sys.argv[3]), patience=None, workers=int(sys.argv[2]))
+    """
+)
+
+
+def _journal_runs(run_dir: Path) -> int:
+    path = run_dir / "study.journal"
+    if not path.exists():
+        return 0
+    storage = optuna.storages.JournalStorage(optuna.storages.journal.JournalFileBackend(str(path)))
+    try:
+        study = optuna.load_study(study_name="sine-lags6-h1", storage=storage)
+    except KeyError:
+        return 0
+    return sum(t.state == optuna.trial.TrialState.COMPLETE for t in study.trials)
+
+
+@pytest.mark.slow
+def test_a_sweep_killed_with_sigkill_resumes_with_every_run_exactly_once(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen([sys.executable, "-c", SCRIPT, str(tmp_path), "1", "40"], env=env)
+    deadline = time.monotonic() + 240
+    while _journal_runs(tmp_path) < 1 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert proc.poll() is None, "the sweep finished before it could be killed"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    done_before = _journal_runs(tmp_path)
+    assert 1 <= done_before < 4
+    subprocess.run([sys.executable, "-c", SCRIPT, str(tmp_path), "1", "40"], env=env, check=True)
+    runs = pd.read_csv(tmp_path / "runs.csv")
+    spec = SweepSpec(
+        lags=6, units=(1, 2, 3, 4), layers=(1,), seeds=2, folds=2, epochs=40, patience=None
+    )
+    assert _planned(runs) == _expected(spec)
+
+
+@pytest.mark.slow
+def test_two_local_workers_share_one_journal_study(tmp_path: Path) -> None:
+    subprocess.run([sys.executable, "-c", SCRIPT, str(tmp_path), "2", "3"], check=True)
+    runs = pd.read_csv(tmp_path / "runs.csv")
+    spec = SweepSpec(
+        lags=6, units=(1, 2, 3, 4), layers=(1,), seeds=2, folds=2, epochs=3, patience=None
+    )
+    assert _planned(runs) == _expected(spec)
+    assert runs["trial"].nunique() == 4
