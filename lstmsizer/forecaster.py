@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from lstmsizer.training import (
     History,
     TrainData,
     fit,
+    fit_members,
     resolve_device,
     seed_everything,
     using_threads,
@@ -93,6 +95,18 @@ class LSTMForecaster:
         Returns:
             self
         """
+        inputs, data = self._prepare(y, X, train_end)
+        with using_threads(self.train.threads):
+            seed_everything(self.train.seed)
+            self.net_ = ForecastNet(inputs.shape[1], self.model, self.horizon)
+            self.net_.to(data.x.device)
+            self.history_ = fit(self.net_, data, self.train)
+        return self
+
+    def _prepare(
+        self, y: ArrayLike, X: ArrayLike | None, train_end: int | None
+    ) -> tuple[NDArray[np.float64], TrainData]:
+        """Fit the scaler on the training part; training and validation windows as views."""
         inputs = stack_inputs(y, X)
         n = inputs.shape[0]
         lags, horizon = self.window.lags, self.window.horizon
@@ -103,19 +117,14 @@ class LSTMForecaster:
                 f"{horizon} on a series of length {n}, got {end}"
             )
         self.scaler_ = Scaler.fit(inputs[:end], self.scaling)
-        scaled = self.scaler_.transform(inputs).astype(np.float32)
-        device = resolve_device(self.train.device)
-        with using_threads(self.train.threads):
-            seed_everything(self.train.seed)
-            self.net_ = ForecastNet(inputs.shape[1], self.model, horizon).to(device)
-            series = torch.from_numpy(scaled).to(device)
-            x, y_windows = make_windows(series, series[:, :1], lags, horizon)
-            n_train = end - lags - horizon + 1
-            n_skip = end - lags  # windows from here on have all targets at or after end
-            data = TrainData(x[:n_train], y_windows[:n_train], x[n_skip:], y_windows[n_skip:])
-            self.history_ = fit(self.net_, data, self.train)
         self.n_features_ = inputs.shape[1]
-        return self
+        scaled = self.scaler_.transform(inputs).astype(np.float32)
+        series = torch.from_numpy(scaled).to(resolve_device(self.train.device))
+        x, y_windows = make_windows(series, series[:, :1], lags, horizon)
+        n_train = end - lags - horizon + 1
+        n_skip = end - lags  # windows from here on have all targets at or after end
+        data = TrainData(x[:n_train], y_windows[:n_train], x[n_skip:], y_windows[n_skip:])
+        return inputs, data
 
     def num_parameters(self) -> int:
         """Trainable parameters of the network (Keras convention)."""
@@ -216,6 +225,51 @@ class LSTMForecaster:
             raise ModelFileError(f"{path} is not a valid lstmsizer model file: {exc}") from exc
         model.net_ = net.to(resolve_device(device))
         return model
+
+
+def fit_seeds(
+    window: WindowSpec,
+    model: ModelSpec,
+    train: TrainSpec,
+    seeds: Sequence[int],
+    y: ArrayLike,
+    X: ArrayLike | None = None,
+    *,
+    train_end: int | None = None,
+    scaling: str = "minmax",
+) -> list[LSTMForecaster]:
+    """One forecaster per seed, trained together as one batched network.
+
+    Member m starts from the weights LSTMForecaster(seed=seeds[m]) would draw and shuffles
+    with the same seed, so each member is a run of that seed; on the CPU the batched step
+    costs little more than one small model's, which is what makes sweeps fast.
+
+    Returns:
+        Fitted forecasters, one per seed, each with its own history.
+    """
+    from lstmsizer.ensemble import BatchedForecastNet
+
+    template = LSTMForecaster(window, model, dataclasses.replace(train, seed=seeds[0]), scaling)
+    inputs, data = template._prepare(y, X, train_end)
+    members = len(seeds)
+    stacked = TrainData(
+        *(t.unsqueeze(0).expand(members, *t.shape) for t in (data.x, data.y)),
+        *(
+            None if t is None else t.unsqueeze(0).expand(members, *t.shape)
+            for t in (data.x_val, data.y_val)
+        ),
+    )  # (N, L, F) -> (M, N, L, F): every member reads the same windows, no copy
+    with using_threads(train.threads):
+        net = BatchedForecastNet.seeded(inputs.shape[1], model, window.horizon, 1, seeds)
+        net.to(data.x.device)
+        histories = fit_members(net, stacked, train, seeds)
+    forecasters = []
+    for m, seed in enumerate(seeds):
+        one = LSTMForecaster(window, model, dataclasses.replace(train, seed=seed), scaling)
+        one.scaler_, one.n_features_ = template.scaler_, template.n_features_
+        one.net_, one.history_ = net.member(m), histories[m]
+        forecasters.append(one)
+    return forecasters
 
 
 def _read_model_file(path: Path) -> dict[str, Any]:

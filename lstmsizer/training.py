@@ -104,9 +104,9 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def loss_function(name: str) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+def loss_function(name: str) -> Callable[..., torch.Tensor]:
     """The training loss by name: mse, mae or huber (delta 1 on the scaled values)."""
-    losses: dict[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] = {
+    losses: dict[str, Callable[..., torch.Tensor]] = {
         "mse": nn.functional.mse_loss,
         "mae": nn.functional.l1_loss,
         "huber": nn.functional.huber_loss,
@@ -131,11 +131,103 @@ def fit(
     Returns:
         History with per-epoch losses and seconds.
     """
+    return _train(net, data, spec, callbacks, [spec.seed])[0]
+
+
+def fit_members(
+    net: nn.Module,
+    data: TrainData,
+    spec: TrainSpec,
+    seeds: Sequence[int],
+    callbacks: Sequence[Callback] = (),
+) -> list[History]:
+    """Train M networks stacked on a leading member axis (ensemble.BatchedForecastNet).
+
+    The same loop as fit: member m shuffles its own windows with seeds[m], its loss is its
+    own mean (the summed loss gives each member its solo gradient), it stops early on its own
+    validation loss and gets its own best weights back; training ends when every member has
+    stopped. Seconds are those of the whole batched epoch.
+
+    Args:
+        net: Maps (M, B, L, F) windows to (M, B, H, K) forecasts.
+        data: x (M, N, L, F), y (M, N, H, K) and optional validation windows of each member.
+        spec: Loop settings; spec.seed is unused (seeds gives one per member).
+        seeds: One shuffling seed per member.
+        callbacks: Called after every epoch with the first member's history.
+
+    Returns:
+        One History per member.
+    """
+    return _train(net, data, spec, callbacks, list(seeds))
+
+
+def _train(
+    net: nn.Module,
+    data: TrainData,
+    spec: TrainSpec,
+    callbacks: Sequence[Callback],
+    seeds: list[int],
+) -> list[History]:
     with using_threads(spec.threads) as threads:
         device = next(net.parameters()).device
-        history = History(threads=threads, device=str(device))
-        _run_epochs(net, data, spec, callbacks, history)
-    return history
+        histories = [History(threads=threads, device=str(device)) for _ in seeds]
+        _run_epochs(net, data, spec, callbacks, histories, seeds)
+    return histories
+
+
+class _Members:
+    """Per-member bookkeeping of one run: best epoch, patience, stop, best weights."""
+
+    def __init__(self, net: nn.Module, histories: list[History], keep_best: bool) -> None:
+        self.net = net
+        self.histories = histories
+        self.active = [True] * len(histories)
+        self.since_best = [0] * len(histories)
+        self.best: dict[str, torch.Tensor] | None = None
+        if keep_best:
+            self.best = {k: v.detach().clone() for k, v in net.state_dict().items()}
+
+    def record(
+        self,
+        epoch: int,
+        train: list[float],
+        val: list[float] | None,
+        seconds: float,
+        spec: TrainSpec,
+    ) -> None:
+        for m, history in enumerate(self.histories):
+            if not self.active[m]:
+                continue
+            history.train_loss.append(train[m])
+            if val is not None:
+                history.val_loss.append(val[m])
+            history.seconds.append(seconds)
+            monitored = history.val_loss if val is not None else history.train_loss
+            if history.best_epoch < 0 or monitored[-1] < monitored[history.best_epoch]:
+                history.best_epoch, self.since_best[m] = epoch, 0
+                self._keep(m)
+            else:
+                self.since_best[m] += 1
+            patience = spec.patience if val is not None else None
+            out_of_patience = patience is not None and self.since_best[m] >= patience
+            if out_of_patience or not math.isfinite(train[m]):
+                self.active[m] = False
+                history.stopped_early = epoch + 1 < spec.epochs and math.isfinite(train[m])
+
+    def _keep(self, m: int) -> None:
+        if self.best is None:
+            return
+        members = len(self.histories)
+        with torch.no_grad():
+            for name, value in self.net.state_dict().items():
+                if members == 1:
+                    self.best[name].copy_(value)
+                else:
+                    self.best[name][m].copy_(value[m])
+
+    def restore(self) -> None:
+        if self.best is not None:
+            self.net.load_state_dict(self.best)
 
 
 def _run_epochs(
@@ -143,74 +235,100 @@ def _run_epochs(
     data: TrainData,
     spec: TrainSpec,
     callbacks: Sequence[Callback],
-    history: History,
+    histories: list[History],
+    seeds: list[int],
 ) -> None:
     params = [p for p in net.parameters() if p.requires_grad]
     optimizer = torch.optim.Adam(params, lr=spec.lr)
     loss_fn = loss_function(spec.loss)
+    batched = len(seeds) > 1
     device = data.x.device
-    generator = torch.Generator(device="cpu").manual_seed(spec.seed)
-    n = data.x.shape[0]
+    generators = [torch.Generator(device="cpu").manual_seed(s) for s in seeds]
+    n = data.x.shape[1 if batched else 0]
+    rows = torch.arange(len(seeds), device=device)[:, None]
     x_val, y_val = data.x_val, data.y_val
-    validate = x_val is not None and y_val is not None and x_val.shape[0] > 0
-    best_state: dict[str, torch.Tensor] | None = None
-    since_best = 0
+    validate = x_val is not None and y_val is not None and x_val.shape[-3] > 0
+    members = _Members(net, histories, spec.patience is not None and validate)
     with _progress(spec) as advance:
         for epoch in range(spec.epochs):
             start = time.perf_counter()
             net.train()
-            order = torch.randperm(n, generator=generator) if spec.shuffle else torch.arange(n)
-            order = order.to(device)
-            total = torch.zeros((), device=device)
+            orders = torch.stack(
+                [
+                    torch.randperm(n, generator=g) if spec.shuffle else torch.arange(n)
+                    for g in generators
+                ]
+            ).to(device)  # (M, N)
+            total = torch.zeros(len(seeds), device=device)
             for first in range(0, n, spec.batch_size):
-                idx = order[first : first + spec.batch_size]
-                x, y = data.x[idx], data.y[idx]  # gathers (B, L, F), (B, H, K) from the views
-                loss = loss_fn(net(x), y)
+                idx = orders[:, first : first + spec.batch_size]  # (M, B)
+                if batched:  # gathers (M, B, L, F), (M, B, H, K) from each member's views
+                    x, y = data.x[rows, idx], data.y[rows, idx]
+                    per = loss_fn(net(x), y, reduction="none").flatten(1).mean(1)  # (M,)
+                else:  # gathers (B, L, F), (B, H, K) from the views
+                    x, y = data.x[idx[0]], data.y[idx[0]]
+                    per = loss_fn(net(x), y).reshape(1)
                 optimizer.zero_grad(set_to_none=True)
-                loss.backward()
+                per.sum().backward()
                 if spec.clip is not None:
-                    nn.utils.clip_grad_norm_(params, spec.clip)
+                    _clip(params, spec.clip, len(seeds) if batched else 0)
                 optimizer.step()
-                total += loss.detach() * idx.shape[0]
-            history.train_loss.append(float(total) / n)
-            if validate and x_val is not None and y_val is not None:
-                history.val_loss.append(evaluate(net, x_val, y_val, loss_fn))
-            history.seconds.append(time.perf_counter() - start)
-            monitored = history.val_loss if validate else history.train_loss
-            if history.best_epoch < 0 or monitored[-1] < monitored[history.best_epoch]:
-                history.best_epoch = epoch
-                since_best = 0
-                if spec.patience is not None and validate:
-                    best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
-            else:
-                since_best += 1
-            advance(epoch, history)
-            stop = any(callback(epoch, history) is True for callback in callbacks)
-            if not math.isfinite(history.train_loss[-1]):
+                total += per.detach() * idx.shape[1]
+            val = _evaluate(net, x_val, y_val, loss_fn, batched) if validate else None
+            members.record(epoch, (total / n).tolist(), val, time.perf_counter() - start, spec)
+            advance(epoch, histories[0])
+            stop = any(callback(epoch, histories[0]) is True for callback in callbacks)
+            if stop or not any(members.active):
                 break
-            if stop or (spec.patience is not None and validate and since_best >= spec.patience):
-                history.stopped_early = epoch + 1 < spec.epochs
-                break
-    if best_state is not None:
-        net.load_state_dict(best_state)
+    members.restore()
+
+
+def _clip(params: Sequence[torch.Tensor], clip: float, members: int) -> None:
+    """Clip the gradient norm of the net, or of each member of a stacked net separately."""
+    if members == 0:
+        nn.utils.clip_grad_norm_(params, clip)
+        return
+    grads = [p.grad for p in params if p.grad is not None]
+    norms = torch.stack([g.reshape(members, -1).pow(2).sum(1) for g in grads]).sum(0).sqrt()
+    scale = (clip / (norms + 1e-6)).clamp(max=1.0)  # (M,)
+    for g in grads:
+        g.mul_(scale.view(-1, *([1] * (g.dim() - 1))))
 
 
 def evaluate(
     net: nn.Module,
     x: torch.Tensor,
     y: torch.Tensor,
-    loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    loss_fn: Callable[..., torch.Tensor],
 ) -> float:
     """Mean loss of net over all windows, in eval mode and without gradients."""
+    return _evaluate(net, x, y, loss_fn, batched=False)[0]
+
+
+def _evaluate(
+    net: nn.Module,
+    x: torch.Tensor | None,
+    y: torch.Tensor | None,
+    loss_fn: Callable[..., torch.Tensor],
+    batched: bool,
+) -> list[float]:
+    """Mean loss per member over all windows, in eval mode and without gradients."""
+    assert x is not None and y is not None
     was_training = net.training
     net.eval()
-    total = 0.0
+    n = x.shape[-3]
+    total: torch.Tensor | float = 0.0
     with torch.no_grad():
-        for first in range(0, x.shape[0], _VAL_CHUNK):
-            xb, yb = x[first : first + _VAL_CHUNK], y[first : first + _VAL_CHUNK]
-            total += float(loss_fn(net(xb), yb)) * xb.shape[0]
+        for first in range(0, n, _VAL_CHUNK):
+            if batched:
+                xb, yb = x[:, first : first + _VAL_CHUNK], y[:, first : first + _VAL_CHUNK]
+                per = loss_fn(net(xb), yb, reduction="none").flatten(1).mean(1)
+            else:
+                xb, yb = x[first : first + _VAL_CHUNK], y[first : first + _VAL_CHUNK]
+                per = loss_fn(net(xb), yb).reshape(1)
+            total = total + per * xb.shape[-3]
     net.train(was_training)
-    return total / x.shape[0]
+    return (torch.as_tensor(total) / n).tolist()
 
 
 @contextlib.contextmanager

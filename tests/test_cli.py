@@ -68,7 +68,7 @@ def fast_baselines(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return [b.name for b in numpy_only(12)]
 
 
-@pytest.mark.parametrize("command", ["explain", "fit", "predict", "datasets"])
+@pytest.mark.parametrize("command", ["explain", "fit", "predict", "datasets", "sweep", "speed"])
 def test_help_shows_every_default(command: str) -> None:
     text = invoke(command, "--help").stdout
     group = typer.main.get_command(app)
@@ -311,3 +311,75 @@ def test_textbook_example_forecasts_about_11() -> None:
     args += ["--epochs", "500", "--batch-size", "8", "--val-fraction", "0"]
     forecasts = [invoke_json("fit", *args, "--seed", str(s))["forecast"][0] for s in range(5)]
     assert sum(math.isclose(f, 11.0, abs_tol=0.5) for f in forecasts) >= 4, forecasts
+
+
+SWEEP = (
+    "sweep",
+    "--dataset",
+    "sine",
+    "--lags",
+    "4",
+    "--units",
+    "2,4",
+    "--layers",
+    "1",
+    "--seeds",
+    "2",
+    "--folds",
+    "1",
+    "--epochs",
+    "2",
+    "--patience",
+    "0",
+    "--workers",
+    "1",
+)
+
+
+def test_sweep_prints_the_recommendation_and_writes_the_run_folder(tmp_path: Path) -> None:
+    payload = invoke_json(*SWEEP, "--out", str(tmp_path))
+    rec = payload["recommendation"]
+    assert rec["config"] in {"lstm-u2-l1", "lstm-u4-l1"}
+    assert {row["config"] for row in payload["table"]} == {"lstm-u2-l1", "lstm-u4-l1"}
+    assert payload["run_dir"] == str(tmp_path)
+    for name in ("runs.csv", "summary.csv", "recommendation.json", "model.pt", "forecasts.csv"):
+        assert (tmp_path / name).is_file()
+    text = invoke(*SWEEP, "--out", str(tmp_path)).stdout  # resumes: nothing to train
+    assert rec["verdict"] in " ".join(text.split()) or rec["verdict"][:40] in text
+    assert "Keras:" in text and "PyTorch:" in text
+
+
+def test_sweep_model_feeds_predict(tmp_path: Path) -> None:
+    invoke_json(*SWEEP, "--out", str(tmp_path))
+    payload = invoke_json("predict", str(tmp_path / "model.pt"), "--dataset", "sine")
+    assert len(payload["forecast"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("argv", "named"),
+    [
+        (("sweep", "--units", "1,x"), "units"),
+        (("sweep", "--layers", "0"), "layers"),
+        (("sweep", "--cell", "lstm,cnn"), "cell"),
+        (("sweep", "--test", "1.5"), "test"),
+        (("speed", "--units", "8,b"), "units"),
+        (("speed", "--device", "tpu"), "device"),
+    ],
+)
+def test_sweep_and_speed_reject_bad_options_in_one_line(
+    argv: tuple[str, ...],
+    named: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, _, err = run_main(monkeypatch, capsys, *argv)
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1 and err.startswith("error:") and named in err
+
+
+def test_speed_reports_each_size_and_a_verdict(tmp_path: Path) -> None:
+    out = tmp_path / "speed.json"
+    args = ("speed", "--units", "8,16", "--repeats", "2", "--warmup", "1", "--lags", "3")
+    payload = invoke_json(*args, "--out", str(out))
+    assert [row["units"] for row in payload["rows"]] == [8, 16]
+    assert payload["verdict"] and json.loads(out.read_text())["rows"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
@@ -127,3 +128,37 @@ def test_progress_bar_prints_nothing_when_disabled(capsys: pytest.CaptureFixture
     fit(_net(), _data(), TrainSpec(epochs=3))
     out = capsys.readouterr()
     assert out.out == "" and out.err == ""
+
+
+def test_members_train_like_solo_runs_of_their_seeds() -> None:
+    from lstmsizer.config import ModelSpec, WindowSpec
+    from lstmsizer.datasets import get
+    from lstmsizer.forecaster import LSTMForecaster, fit_seeds
+
+    y = get("sine", n=120).values
+    window, model = WindowSpec(6), ModelSpec(units=8)
+    spec = TrainSpec(epochs=4, batch_size=16, patience=2, progress=False)
+    together = fit_seeds(window, model, spec, [3, 5], y, train_end=90)
+    for member, seed in zip(together, [3, 5], strict=True):
+        alone = LSTMForecaster(window, model, TrainSpec(**{**spec.__dict__, "seed": seed}))
+        alone.fit(y, train_end=90)
+        assert member.history_ is not None and alone.history_ is not None
+        np.testing.assert_allclose(member.history_.train_loss, alone.history_.train_loss, rtol=1e-4)
+        np.testing.assert_allclose(
+            member.predict(y, [100, 110]), alone.predict(y, [100, 110]), rtol=1e-4
+        )
+
+
+def test_members_stop_early_on_their_own_validation_loss() -> None:
+    from lstmsizer.config import ModelSpec, WindowSpec
+    from lstmsizer.datasets import get
+    from lstmsizer.forecaster import fit_seeds
+
+    y = get("ar", n=150).values
+    spec = TrainSpec(epochs=60, batch_size=16, lr=0.05, patience=2, progress=False)
+    members = fit_seeds(WindowSpec(4), ModelSpec(units=16), spec, [0, 1, 2], y, train_end=100)
+    epochs = [m.history_.epochs for m in members if m.history_ is not None]
+    assert all(e < 60 for e in epochs)
+    for m in members:
+        assert m.history_ is not None
+        assert m.history_.epochs == m.history_.best_epoch + 1 + 2

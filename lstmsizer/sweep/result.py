@@ -12,6 +12,7 @@ import optuna
 import pandas as pd
 from optuna.trial import TrialState
 
+from lstmsizer.baselines import default_baselines
 from lstmsizer.evaluation import score_forecaster
 from lstmsizer.forecaster import LSTMForecaster
 from lstmsizer.recommend import Recommendation, recommend, summarize, summarize_baselines
@@ -135,7 +136,51 @@ def finish(study: optuna.Study, job: Job, seconds: float) -> SweepResult:
     }
     result = SweepResult(job.run_dir, table, runs, baselines, baseline_runs, rec, test_table, info)
     write(result, model)
+    series_frame(job).to_csv(job.run_dir / "series.csv", index=False)
+    forecast_frame(job, model, rec.baseline, folds[-1], test).to_csv(
+        job.run_dir / "forecasts.csv", index=False
+    )
     return result
+
+
+def series_frame(job: Job) -> pd.DataFrame:
+    """The series itself, for plotting it before anything else."""
+    data = job.dataset
+    time = [None] * len(data) if data.time is None else [str(t) for t in data.time]
+    return pd.DataFrame({"position": range(len(data)), "time": time, "value": data.values})
+
+
+def forecast_frame(
+    job: Job, model: LSTMForecaster, baseline: str, last: Split, test: Split
+) -> pd.DataFrame:
+    """Forecasts of the recommended model and the best baseline over validation and test.
+
+    The validation span is the last fold's block (the model was early-stopped on it); the
+    test span was never seen. The baseline is refitted on what precedes each span.
+    """
+    data, spec = job.dataset, job.spec
+    frames = []
+    for span, split in (("validation", last), ("test", test)):
+        origins = split.val_origins
+        if not origins.size:
+            continue
+        y = data.values[: split.n]
+        X = data.features[: split.n] if data.features.shape[1] else None
+        best = next(b for b in default_baselines(spec.lags, spec.horizon) if b.name == baseline)
+        best.fit(y, X, train_end=split.train_end)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "position": origins,
+                    "time": [None if data.time is None else str(data.time[o]) for o in origins],
+                    "span": span,
+                    "actual": y[origins],
+                    "recommended": model.predict(y, origins, X)[:, 0],
+                    "best_baseline": best.predict(y, origins, X)[:, 0],
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
 def _recommended(job: Job, runs: pd.DataFrame, config_id: str) -> Configuration:

@@ -12,8 +12,9 @@ import torch
 from lstmsizer import __version__
 from lstmsizer.baselines import default_baselines
 from lstmsizer.datasets import Dataset
+from lstmsizer.ensemble import batching_pays
 from lstmsizer.evaluation import score_forecaster
-from lstmsizer.forecaster import LSTMForecaster
+from lstmsizer.forecaster import LSTMForecaster, fit_seeds
 from lstmsizer.splits import Split
 from lstmsizer.sweep.plan import Configuration, SweepSpec
 
@@ -39,7 +40,48 @@ def train_run(
     """Train one (configuration, seed, fold) and score it on the fold's validation block."""
     train = spec.train_spec(seed, **config.train_changes())
     model = LSTMForecaster(spec.window, config.model_spec(), train, scaling=spec.scaling)
-    row = score_forecaster(model, dataset, split)
+    return _row(config, model, dataset, split, fold, fitted=False), model
+
+
+def train_seeds(
+    config: Configuration, spec: SweepSpec, dataset: Dataset, split: Split, fold: int
+) -> list[tuple[dict[str, object], LSTMForecaster]]:
+    """Every seed of one configuration on one fold, trained together as one batched net."""
+    seeds = spec.seed_list()
+    train = spec.train_spec(seeds[0], **config.train_changes())
+    y = dataset.values[: split.n]
+    X = dataset.features[: split.n] if dataset.features.shape[1] else None
+    start = time.perf_counter()
+    models = fit_seeds(
+        spec.window,
+        config.model_spec(),
+        train,
+        seeds,
+        y,
+        X,
+        train_end=split.train_end,
+        scaling=spec.scaling,
+    )
+    share = (time.perf_counter() - start) / len(seeds)
+    out = []
+    for model in models:
+        row = _row(config, model, dataset, split, fold, fitted=True)
+        row["seconds"] = float(row["seconds"]) + share  # type: ignore[arg-type]
+        out.append((row, model))
+    return out
+
+
+def _row(
+    config: Configuration,
+    model: LSTMForecaster,
+    dataset: Dataset,
+    split: Split,
+    fold: int,
+    *,
+    fitted: bool,
+) -> dict[str, object]:
+    """Fit (unless fitted) and score, then describe the run as one result row."""
+    row = score_forecaster(model, dataset, split, fitted=fitted)
     history = model.history_
     assert history is not None
     best = max(history.best_epoch, 0)
@@ -50,10 +92,10 @@ def train_run(
         layers=config.layers,
         activation=config.activation,
         dropout=config.dropout,
-        lr=train.lr,
-        batch_size=train.batch_size,
+        lr=model.train.lr,
+        batch_size=model.train.batch_size,
         parameters=model.num_parameters(),
-        seed=seed,
+        seed=model.train.seed,
         fold=fold,
         train_end=split.train_end,
         epochs=history.epochs,
@@ -62,10 +104,11 @@ def train_run(
         val_loss=history.val_loss[best] if history.val_loss else math.nan,
         threads=history.threads,
         device=history.device,
+        batched=fitted,
     )
     if not math.isfinite(history.train_loss[-1]):
         row["error"] = "training loss became NaN or infinite"
-    return row, model
+    return row
 
 
 def train_configuration(
@@ -75,11 +118,19 @@ def train_configuration(
     folds: Sequence[Split],
     callback: RunCallback | None = None,
 ) -> list[dict[str, object]]:
-    """Every seed on every fold of one configuration, as result rows."""
+    """Every seed on every fold of one configuration, as result rows.
+
+    The seeds of a fold train together as one batched network where that measured faster
+    (ensemble.batching_pays), else one after another.
+    """
     rows: list[dict[str, object]] = []
+    together = spec.seeds > 1 and batching_pays(config.cell, config.units, config.activation)
     for fold, split in enumerate(folds):
-        for seed in spec.seed_list():
-            row, _ = train_run(config, spec, dataset, split, fold, seed)
+        if together:
+            runs = [row for row, _ in train_seeds(config, spec, dataset, split, fold)]
+        else:
+            runs = [train_run(config, spec, dataset, split, fold, s)[0] for s in spec.seed_list()]
+        for row in runs:
             rows.append(row)
             if callback is not None:
                 callback(len(rows) - 1, row)

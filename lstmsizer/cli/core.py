@@ -1,89 +1,42 @@
-"""The lstmsizer command line: each command parses options into specs and makes one call."""
+"""The textbook commands: explain, fit, predict and datasets."""
 
 from __future__ import annotations
 
 import dataclasses
-import json
-import math
-import sys
-from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Annotated, Any
 
 import numpy as np
 import typer
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
-from lstmsizer.config import ACTIVATIONS, Cell, Init, Loss, ModelSpec, Scaling, TrainSpec
-from lstmsizer.errors import LstmsizerError
+from lstmsizer.cli.app import app
+from lstmsizer.cli.options import (
+    BatchSize,
+    CellOption,
+    Column,
+    DataArgument,
+    DatasetOption,
+    FeatureColumns,
+    Fill,
+    Horizon,
+    JsonOutput,
+    Lags,
+    Layers,
+    Steps,
+    TimeColumn,
+    Units,
+    console,
+    load_data,
+)
+from lstmsizer.cli.render import column, missing, print_json, records, table
+from lstmsizer.config import ACTIVATIONS, Init, Loss, ModelSpec, Scaling, TrainSpec
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from lstmsizer.contract import Forecaster
     from lstmsizer.datasets import Dataset
     from lstmsizer.evaluation import FitResult
     from lstmsizer.explain import Explanation
     from lstmsizer.splits import Split
-
-app = typer.Typer(
-    help="How many LSTM units, how many layers, and do you need an LSTM at all?",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_show_locals=False,
-)
-console = Console(highlight=False)  # results go to stdout; progress bars go to stderr
-
-Units = Annotated[int, typer.Option(help="Units per recurrent layer: the width of the state.")]
-Lags = Annotated[int, typer.Option(help="Past time steps each window reads.")]
-Layers = Annotated[int, typer.Option(help="Stacked recurrent layers.")]
-CellOption = Annotated[Cell, typer.Option(help="Recurrent cell.")]
-Horizon = Annotated[int, typer.Option(help="Steps forecast at once from each window.")]
-BatchSize = Annotated[int, typer.Option(help="Windows per batch.")]
-JsonOutput = Annotated[
-    bool, typer.Option("--json", help="Print one JSON object and nothing else.", show_default="off")
-]
-Steps = Annotated[
-    int | None,
-    typer.Option(
-        help="Future values to forecast; beyond the horizon each forecast feeds the next.",
-        show_default="the horizon",
-    ),
-]
-DataArgument = Annotated[
-    str | None,
-    typer.Argument(
-        help="CSV (.csv, .tsv, .txt) or Parquet file holding the series.",
-        show_default="the sunspots dataset",
-    ),
-]
-DatasetOption = Annotated[
-    str | None,
-    typer.Option(
-        help="A named dataset instead of a file (see `lstmsizer datasets`).",
-        show_default="sunspots when no DATA",
-    ),
-]
-Column = Annotated[
-    str | None,
-    typer.Option(help="Target column of the file.", show_default="the only numeric column"),
-]
-TimeColumn = Annotated[
-    str | None, typer.Option(help="Time column of the file, kept in order.", show_default="none")
-]
-FeatureColumns = Annotated[
-    str | None,
-    typer.Option(
-        help="Extra input columns of the file, comma separated: A,B.", show_default="none"
-    ),
-]
-Fill = Annotated[
-    Literal["interpolate", "ffill", "drop"] | None,
-    typer.Option(
-        help="Missing values: interpolate, carry forward, or drop rows.", show_default="fail"
-    ),
-]
 
 
 @app.command("explain")
@@ -102,7 +55,7 @@ def explain_command(
 
     facts = explain(units, lags, features, layers, cell, horizon, batch_size)
     if json_output:
-        _print_json(facts.to_dict())
+        print_json(facts.to_dict())
         return
     _render_explanation(facts)
 
@@ -170,13 +123,13 @@ def fit_command(
         progress=progress,
     )
     split = SplitSpec(val_fraction=val_fraction, scaling=scaling)
-    series = _load(data, dataset, column, time_column, features, fill)
+    series = load_data(data, dataset, column, time_column, features, fill)
     # without a validation part there is nothing to score the baselines on
     baselines: list[Forecaster] | None = None if val_fraction > 0 else []
     result = fit_and_score(series, window, model, train, split, steps=steps, baselines=baselines)
     saved = None if save is None else str(result.forecaster.save(save))
     if json_output:
-        _print_json(_fit_payload(result, saved, fill))
+        print_json(_fit_payload(result, saved, fill))
         return
     _render_fit(result, saved, fill)
 
@@ -197,12 +150,12 @@ def predict_command(
     from lstmsizer.forecaster import LSTMForecaster
 
     forecaster = LSTMForecaster.load(model)
-    series = _load(data, dataset, column, time_column, features, fill)
+    series = load_data(data, dataset, column, time_column, features, fill)
     extra = series.features if series.features.shape[1] else None
     forecast = forecaster.forecast(series.values, steps, extra)
     if json_output:
         payload = {"model": model, "name": forecaster.name, "forecast": forecast.tolist()}
-        _print_json({**payload, "data": _data_facts(series, None, fill)})
+        print_json({**payload, "data": _data_facts(series, None, fill)})
         return
     console.print(f"Model: {forecaster.name} from {model}", markup=False)
     console.print(_data_line(series, None, fill), markup=False)
@@ -214,38 +167,12 @@ def datasets_command(json_output: JsonOutput = False) -> None:
     """List the embedded and synthetic datasets."""
     from lstmsizer.datasets import list_datasets
 
-    table = list_datasets()
+    frame = list_datasets()
     if json_output:
-        _print_json({"datasets": _records(table)})
+        print_json({"datasets": records(frame)})
         return
-    rows = (tuple(str(v) for v in row) for row in table.itertuples(index=False))
-    console.print(_table("Datasets", ("name", "kind", "length", "description"), rows, "length"))
-
-
-def _load(
-    data: str | None,
-    dataset: str | None,
-    column: str | None,
-    time_column: str | None,
-    features: str | None,
-    fill: str | None,
-) -> Dataset:
-    from lstmsizer.datasets import resolve
-
-    names = tuple(f.strip() for f in (features or "").split(",") if f.strip())
-    return resolve(
-        data, dataset=dataset, column=column, time_column=time_column, features=names, fill=fill
-    )
-
-
-def _table(title: str, columns: Sequence[str], rows: Iterable[Sequence[str]], *right: str) -> Table:
-    """A Rich table of plain text (no markup), with the named columns right-aligned."""
-    table = Table(title=title, title_justify="left")
-    for name in columns:
-        table.add_column(name, justify="right" if name in right else "left")
-    for row in rows:
-        table.add_row(*(Text(cell) for cell in row))
-    return table
+    rows = (tuple(str(v) for v in row) for row in frame.itertuples(index=False))
+    console.print(table("Datasets", ("name", "kind", "length", "description"), rows, "length"))
 
 
 def _render_explanation(e: Explanation) -> None:
@@ -257,10 +184,10 @@ def _render_explanation(e: Explanation) -> None:
             continue
         shapes.append((t.layer, t.name, _shape(t.shape), t.description))
     title = f"Tensors (B = batch of {e.batch_size})"
-    console.print(_table(title, ("layer", "tensor", "shape", "what it holds"), shapes))
+    console.print(table(title, ("layer", "tensor", "shape", "what it holds"), shapes))
     params = [(p.name, p.formula, p.torch_formula) for p in e.parameters]
     params.append(("total", f"{e.keras_parameters:,}", f"{e.torch_parameters:,}"))
-    console.print(_table("Parameters", ("layer", "Keras", "PyTorch"), params))
+    console.print(table("Parameters", ("layer", "Keras", "PyTorch"), params))
     b = e.batch_size
     costs = [
         ("forward FLOPs per window", f"{e.flops_forward:,}", e.flops_formula),
@@ -277,25 +204,25 @@ def _render_explanation(e: Explanation) -> None:
             f"4 copies × {e.keras_parameters:,} × 4 bytes",
         ),
     ]
-    console.print(_table("Compute and memory (float32)", ("", "amount", "how"), costs, "amount"))
+    console.print(table("Compute and memory (float32)", ("", "amount", "how"), costs, "amount"))
     console.print()
     console.print(e.summary, markup=False)
 
 
 def _render_fit(result: FitResult, saved: str | None, fill: str | None) -> None:
-    split, table = result.split, result.table
+    split, frame = result.split, result.table
     if split.val_origins.size:
-        metrics = [_column(table[name]) for name in ("mae", "rmse", "mase", "smape")]
-        params = ["" if _missing(v) else f"{int(v):,}" for v in table["parameters"]]
-        seconds = [f"{v:.2f}" for v in table["seconds"]]
-        rows = zip(table["model"].astype(str), *metrics, params, seconds, strict=True)
+        metrics = [column(frame[name]) for name in ("mae", "rmse", "mase", "smape")]
+        params = ["" if missing(v) else f"{int(v):,}" for v in frame["parameters"]]
+        seconds = [f"{v:.2f}" for v in frame["seconds"]]
+        rows = zip(frame["model"].astype(str), *metrics, params, seconds, strict=True)
         head = ("model", "MAE", "RMSE", "MASE", "sMAPE %", "parameters", "seconds")
         h = split.horizon
         title = (
             f"Validation: {split.val_origins.size} forecasts of {h} step{'s' * (h > 1)}, "
             "sorted by RMSE"
         )
-        console.print(_table(title, head, rows, *head[1:]))
+        console.print(table(title, head, rows, *head[1:]))
     else:
         console.print("No validation (--val-fraction 0): trained on all values, nothing scored.")
     console.print(_data_line(result.dataset, split, fill), markup=False)
@@ -315,7 +242,7 @@ def _fit_payload(result: FitResult, saved: str | None, fill: str | None) -> dict
         "model": forecaster.name,
         "data": _data_facts(result.dataset, result.split, fill),
         "validated": bool(result.split.val_origins.size),
-        "table": _records(result.table) if result.split.val_origins.size else [],
+        "table": records(result.table) if result.split.val_origins.size else [],
         "forecast": result.forecast.tolist(),
         "specs": {k: dataclasses.asdict(v) for k, v in specs.items()},
         "epochs_run": forecaster.history_.epochs if forecaster.history_ else 0,
@@ -385,52 +312,3 @@ def _bytes(n: int) -> str:
             break
         size, unit = size / 1024, bigger
     return f"{n:,} bytes" if unit == "bytes" else f"{size:.3g} {unit} ({n:,} bytes)"
-
-
-def _missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
-
-
-def _column(values: pd.Series) -> list[str]:
-    """One number of decimals per column: four significant digits on its largest value."""
-    finite = np.abs(values.to_numpy(dtype=np.float64))
-    finite = finite[np.isfinite(finite)]
-    top = float(finite.max()) if finite.size else 0.0
-    decimals = min(6, max(0, 3 - math.floor(math.log10(top)))) if top > 0 else 0
-    return ["-" if _missing(v) else f"{v:,.{decimals}f}" for v in values]
-
-
-def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
-    """DataFrame rows as JSON-ready dicts, NaN as null."""
-    return [{str(k): _jsonable(v) for k, v in row.items()} for row in table.to_dict("records")]
-
-
-def _jsonable(value: Any) -> Any:
-    """Plain Python values for json.dumps: numpy scalars unwrapped, NaN and inf as None."""
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    return None if isinstance(value, float) and not math.isfinite(value) else value
-
-
-def _print_json(payload: dict[str, Any]) -> None:
-    print(json.dumps(_jsonable(payload), allow_nan=False))
-
-
-def main() -> None:
-    """Run the command line: a user error prints one line and exits 2, Ctrl-C exits 130."""
-    try:
-        app()
-    except LstmsizerError as exc:
-        print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)
-        sys.exit(2)
-    except KeyboardInterrupt:  # outside a command, e.g. while importing torch
-        print("interrupted", file=sys.stderr)
-        sys.exit(130)
-    except SystemExit as exc:
-        if exc.code == 130:  # Click turns a KeyboardInterrupt inside a command into exit 130
-            print("interrupted", file=sys.stderr)
-        raise

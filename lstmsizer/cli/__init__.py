@@ -1,0 +1,27 @@
+"""The lstmsizer command line: each command parses options into specs and makes one call."""
+
+from __future__ import annotations
+
+import sys
+
+from lstmsizer.cli import analysis, core, sweep
+from lstmsizer.cli.app import app
+from lstmsizer.errors import LstmsizerError
+
+__all__ = ["analysis", "app", "core", "main", "sweep"]
+
+
+def main() -> None:
+    """Run the command line: a user error prints one line and exits 2, Ctrl-C exits 130."""
+    try:
+        app()
+    except LstmsizerError as exc:
+        print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)
+        sys.exit(2)
+    except KeyboardInterrupt:  # outside a command, e.g. while importing torch
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)
+    except SystemExit as exc:
+        if exc.code == 130:  # Click turns a KeyboardInterrupt inside a command into exit 130
+            print("interrupted", file=sys.stderr)
+        raise

@@ -1,0 +1,178 @@
+"""The sweep command: how many units, answered over seeds and folds."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Literal
+
+import typer
+
+from lstmsizer.cli.analysis import ints
+from lstmsizer.cli.app import app
+from lstmsizer.cli.options import (
+    BatchSize,
+    DataArgument,
+    DatasetOption,
+    FeatureColumns,
+    Fill,
+    Horizon,
+    JsonOutput,
+    Lags,
+    TimeColumn,
+    console,
+    load_data,
+)
+from lstmsizer.cli.render import column, print_json, records, table
+from lstmsizer.config import ACTIVATIONS
+
+if TYPE_CHECKING:
+    from lstmsizer.sweep import SweepResult
+
+DEFAULT_UNITS = "1,2,4,8,16,32,64,100,128,256"
+
+
+@app.command("sweep")
+def sweep_command(
+    data: DataArgument = None,
+    dataset: DatasetOption = None,
+    column_name: Annotated[
+        str | None,
+        typer.Option(
+            "--column", help="Target column of the file.", show_default="the only numeric column"
+        ),
+    ] = None,
+    time_column: TimeColumn = None,
+    features: FeatureColumns = None,
+    fill: Fill = None,
+    lags: Lags = 12,
+    horizon: Horizon = 1,
+    units: Annotated[str, typer.Option(help="Widths to try, comma separated.")] = DEFAULT_UNITS,
+    layers: Annotated[str, typer.Option(help="Depths to try, comma separated.")] = "1,2",
+    cell: Annotated[
+        str, typer.Option(help="Cells to try, comma separated: lstm,gru,rnn.")
+    ] = "lstm",
+    activation: Annotated[
+        str, typer.Option(help=f"Cell activation (Keras meaning): {', '.join(ACTIVATIONS)}.")
+    ] = "tanh",
+    seeds: Annotated[int, typer.Option(help="Seeds per configuration and fold.")] = 3,
+    folds: Annotated[int, typer.Option(help="Rolling-origin folds (expanding window).")] = 3,
+    test: Annotated[
+        float, typer.Option(help="Final share scored once, never used to choose.")
+    ] = 0.1,
+    epochs: Annotated[int, typer.Option(help="Maximum epochs per training.")] = 100,
+    patience: Annotated[
+        int, typer.Option(help="Early-stopping patience in epochs; 0 trains every epoch.")
+    ] = 10,
+    batch_size: BatchSize = 32,
+    lr: Annotated[float, typer.Option(help="Adam learning rate.")] = 1e-3,
+    dropout: Annotated[float, typer.Option(help="Dropout between stacked layers.")] = 0.0,
+    search: Annotated[
+        Literal["grid", "tpe"],
+        typer.Option(help="grid: every configuration; tpe: Optuna's TPE over a wider space."),
+    ] = "grid",
+    trials: Annotated[int, typer.Option(help="Configurations tried by --search tpe.")] = 30,
+    seed: Annotated[int, typer.Option(help="First seed; the others follow it.")] = 0,
+    storage: Annotated[
+        str | None,
+        typer.Option(
+            help="Optuna storage: postgresql://... to share a study among machines.",
+            show_default="a journal file in the run folder",
+        ),
+    ] = None,
+    study: Annotated[
+        str | None, typer.Option(help="Study name.", show_default="<data>-lags<L>-h<H>")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Local worker processes.", show_default="the cores")
+    ] = None,
+    out: Annotated[
+        str | None, typer.Option(help="Run folder.", show_default="lstmsizer-runs/<study>")
+    ] = None,
+    json_output: JsonOutput = False,
+    progress: Annotated[
+        bool | None,
+        typer.Option(help="Progress bar on stderr.", show_default="when stderr is a terminal"),
+    ] = None,
+) -> None:
+    """Sweep units x layers x cells over seeds and folds; recommend a size or a baseline.
+
+    Re-running the same command resumes: finished configurations are never trained again.
+    """
+    from lstmsizer.sweep import SweepSpec, sweep
+
+    spec = SweepSpec(
+        lags=lags,
+        horizon=horizon,
+        units=ints("units", units),
+        layers=ints("layers", layers),
+        cells=tuple(c.strip() for c in cell.split(",") if c.strip()),
+        activation=activation,
+        seeds=seeds,
+        folds=folds,
+        test_fraction=test,
+        epochs=epochs,
+        patience=patience or None,
+        batch_size=batch_size,
+        lr=lr,
+        dropout=dropout,
+        search=search,
+        trials=trials,
+        seed=seed,
+    )
+    series = load_data(data, dataset, column_name, time_column, features, fill)
+    result = sweep(
+        series,
+        spec=spec,
+        out=out,
+        storage=storage,
+        study=study,
+        workers=workers,
+        progress=progress,
+    )
+    if json_output:
+        rec = result.recommendation.to_dict()
+        print_json(
+            {
+                "run_dir": str(result.run_dir),
+                "recommendation": rec,
+                "table": records(result.table),
+                "baselines": records(result.baselines),
+                "test": records(result.test),
+                "info": result.info,
+            }
+        )
+        return
+    _render(result)
+
+
+def _render(result: SweepResult) -> None:
+    t = result.table
+    rows = zip(
+        t["config"].astype(str),
+        [f"{int(p):,}" for p in t["parameters"]],
+        [f"{m} ± {s}" for m, s in zip(column(t["mean_rmse"]), column(t["se_rmse"]), strict=True)],
+        column(t["mean_train_loss"]),
+        [f"{e:.0f}" for e in t["mean_epochs"]],
+        [f"{s:.1f}" for s in t["seconds"]],
+        strict=True,
+    )
+    head = ("configuration", "parameters", "RMSE ± SE", "train loss", "epochs", "seconds")
+    console.print(table("Validation over seeds x folds", head, rows, *head[1:]))
+    b = result.baselines
+    brow = zip(
+        b["model"].astype(str),
+        [f"{m} ± {s}" for m, s in zip(column(b["mean_rmse"]), column(b["se_rmse"]), strict=True)],
+        strict=True,
+    )
+    console.print(
+        table("Baselines on the same folds", ("baseline", "RMSE ± SE"), brow, "RMSE ± SE")
+    )
+    rec = result.recommendation
+    console.print(f"\n{rec.verdict}\n", markup=False)
+    if len(result.test):
+        tt = result.test
+        trow = zip(tt["model"].astype(str), column(tt["rmse"]), column(tt["mae"]), strict=True)
+        title = "Final test share (never used to choose)"
+        console.print(table(title, ("model", "RMSE", "MAE"), trow, "RMSE", "MAE"))
+    console.print("Keras:\n" + rec.keras_code, markup=False, soft_wrap=True)
+    console.print("PyTorch:\n" + rec.pytorch_code, markup=False, soft_wrap=True)
+    console.print(f"Results in {result.run_dir} (model.pt for `lstmsizer predict`).", markup=False)

@@ -1,0 +1,98 @@
+"""The windows a diagnostic reads: a fitted forecaster's scaled inputs and targets at origins."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from numpy.typing import ArrayLike, NDArray
+
+from lstmsizer.contract import as_origins, check_fitted
+from lstmsizer.errors import DataError, OptionError
+from lstmsizer.forecaster import LSTMForecaster, stack_inputs
+from lstmsizer.models import ForecastNet
+from lstmsizer.splits import Scaler
+from lstmsizer.training import seed_everything
+from lstmsizer.windows import windows_at
+
+
+@dataclass(frozen=True)
+class Windows:
+    """Network inputs and targets at a set of forecast origins.
+
+    Attributes:
+        x: (N, L, F) scaled input windows, float32 on the network's device.
+        y: (N, H) scaled targets, float32 on the network's device.
+        target: (N, H) targets on the original scale.
+        scaler: The forecaster's scaler, to bring forecasts back to the original scale.
+    """
+
+    x: torch.Tensor
+    y: torch.Tensor
+    target: NDArray[np.float64]
+    scaler: Scaler
+
+
+def fitted_net(model: LSTMForecaster) -> ForecastNet:
+    """The trained network of a fitted forecaster, or NotFittedError."""
+    check_fitted(model, "net_")
+    net = model.net_
+    if net is None:  # unreachable after check_fitted; narrows the type
+        raise OptionError("model must be a fitted LSTMForecaster, got one without a network")
+    return net
+
+
+def model_windows(
+    model: LSTMForecaster, y: ArrayLike, origins: ArrayLike, X: ArrayLike | None = None
+) -> Windows:
+    """Scaled windows and targets for every origin whose whole horizon lies inside y.
+
+    Args:
+        model: A fitted LSTMForecaster.
+        y: Target series (T,), as given to fit.
+        origins: Forecast origins; each needs lags values before it and horizon after it.
+        X: Extra features (T, F) as given to fit, or None.
+
+    Raises:
+        DataError: When no origin is given or a horizon runs past the end of y.
+    """
+    net = fitted_net(model)
+    scaler = model.scaler_
+    if scaler is None:
+        raise OptionError("model must be a fitted LSTMForecaster, got one without a scaler")
+    inputs = stack_inputs(y, X)
+    if inputs.shape[1] != net.n_features:
+        raise OptionError(
+            f"data must have {net.n_features} input column(s) as in training "
+            f"(target plus features), got {inputs.shape[1]}"
+        )
+    lags, horizon = model.window.lags, model.window.horizon
+    at = as_origins(origins, inputs.shape[0], lags)
+    if at.size == 0 or at.max() + horizon > inputs.shape[0]:
+        last = inputs.shape[0] - horizon
+        raise DataError(
+            f"origins must be non-empty and lie in [{lags}, {last}] so that every forecast "
+            f"can be scored, got {at.size} origins up to {at.max() if at.size else None}"
+        )
+    scaled = scaler.transform(inputs)
+    target = inputs[at[:, None] + np.arange(horizon), 0]  # (N, H)
+    device = next(net.parameters()).device
+    x = windows_at(scaled.astype(np.float32), lags, at)  # (N, L, F)
+    y_scaled = scaler.transform(target, column=0).astype(np.float32)
+    return Windows(
+        x=torch.from_numpy(np.ascontiguousarray(x)).to(device),
+        y=torch.from_numpy(y_scaled).to(device),
+        target=target,
+        scaler=scaler,
+    )
+
+
+def initial_net(model: LSTMForecaster) -> ForecastNet:
+    """The network a fitted forecaster started training from: same seed, spec and device."""
+    net = fitted_net(model)
+    # fit seeds the global generator; fork it so that asking for the initial net changes nothing
+    with torch.random.fork_rng(devices=[]):
+        seed_everything(model.train.seed)
+        fresh = ForecastNet(net.n_features, model.model, model.horizon, net.n_targets)
+    return fresh.to(next(net.parameters()).device)

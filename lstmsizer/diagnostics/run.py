@@ -1,0 +1,161 @@
+"""Diagnose a finished sweep: retrain a spread of its sizes and explain the recommended one."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lstmsizer.diagnostics.depth import DepthResult, deep_vs_wide
+from lstmsizer.diagnostics.model import ModelDiagnostics, diagnose_model
+from lstmsizer.diagnostics.result import Result
+from lstmsizer.diagnostics.rundata import (
+    RunFolder,
+    configuration,
+    read_run,
+    run_dataset,
+    select_sizes,
+)
+
+DIAGNOSTICS_FILE = "diagnostics.json"
+
+
+@dataclass(frozen=True)
+class SizeDiagnostics(Result):
+    """One configuration of the sweep, retrained on its last fold and diagnosed.
+
+    Attributes:
+        config: The sweep's configuration id, e.g. lstm-u32-l1.
+        recommended: Whether the sweep recommended it.
+        sweep_rmse: The sweep's RMSE of the same run (last fold, first seed) from runs.csv,
+            NaN when not recorded. The retraining repeats that run, so its RMSE matches on the
+            same machine (closely, not bit for bit, when the sweep trained its seeds batched).
+        diagnostics: Capacity, ablation and gradients (at initialisation and trained) on the
+            last fold's validation windows.
+    """
+
+    config: str
+    recommended: bool
+    sweep_rmse: float
+    diagnostics: ModelDiagnostics
+
+
+@dataclass(frozen=True)
+class RunDiagnostics(Result):
+    """Why the sweep in run_dir recommends its size.
+
+    Attributes:
+        run_dir: The run folder (diagnostics.json is written there).
+        dataset: Name of the data set.
+        recommended: The recommended configuration id.
+        train_end, n: The last fold: trained on values [0, train_end), scored on [train_end, n).
+        sizes: One SizeDiagnostics per retrained configuration, by increasing parameters.
+        units_given: Units of the last layer of each size.
+        units_used: Units of the last layer each size cannot lose without a 1% RMSE increase.
+        participation: Participation ratio of each size's last layer.
+        deep_vs_wide: Stacked configurations against one-layer ones of equal parameter budget.
+    """
+
+    run_dir: str
+    dataset: str
+    recommended: str
+    train_end: int
+    n: int
+    sizes: tuple[SizeDiagnostics, ...]
+    units_given: tuple[int, ...]
+    units_used: tuple[int, ...]
+    participation: tuple[float, ...]
+    deep_vs_wide: DepthResult
+
+
+def _sweep_rmse(run: RunFolder, config: str) -> float:
+    runs = run.runs
+    if not {"config", "fold", "seed", "rmse"} <= set(runs.columns):
+        return math.nan
+    fold = len(run.info["data"]["folds"]) - 1
+    match = runs[(runs["config"] == config) & (runs["fold"] == fold)]
+    match = match[match["seed"] == run.spec.seed]
+    return float(match["rmse"].iloc[0]) if len(match) else math.nan
+
+
+def diagnose_size(run: RunFolder, dataset: Any, config_id: str) -> SizeDiagnostics:
+    """Retrain one configuration on the last fold with the sweep's settings and diagnose it."""
+    from lstmsizer.sweep.runs import train_run
+
+    split = run.last_fold
+    config = configuration(run, config_id)
+    fold = len(run.info["data"]["folds"]) - 1
+    _, model = train_run(config, run.spec, dataset, split, fold, run.spec.seed)
+    y = dataset.values[: split.n]
+    X = dataset.features[: split.n] if dataset.features.shape[1] else None
+    found = diagnose_model(model, y, split.val_origins, X, at_init=True)
+    recommended = config_id == str(run.info["recommendation"]["config"])
+    return SizeDiagnostics(config_id, recommended, _sweep_rmse(run, config_id), found)
+
+
+def diagnose_run(
+    run_dir: str | Path, sizes: int = 3, progress: bool | None = False, data: Any = None
+) -> RunDiagnostics:
+    """Retrain the recommended size and a spread of others, diagnose them, write the JSON.
+
+    Reads recommendation.json, summary.csv and runs.csv (see rundata.read_run), re-creates
+    the data set (rundata.run_dataset), retrains ``sizes`` configurations (the recommended
+    one, the smallest and largest of its cell and depth, then ones between) on the last fold
+    with the sweep's settings and first seed, and computes capacity, unit ablation and
+    gradients at initialisation and after training on that fold's validation windows, plus
+    deep-versus-wide from summary.csv. Writes RUN_DIR/diagnostics.json (to_dict()).
+
+    Args:
+        run_dir: A sweep's run folder.
+        sizes: Number of configurations to retrain.
+        progress: Progress bar on stderr; None shows it when stderr is a terminal.
+        data: The data set, needed only when the run's data cannot be re-read (an in-memory
+            array, a file that moved); anything datasets.resolve takes.
+
+    Returns:
+        The RunDiagnostics.
+    """
+    run = read_run(run_dir)
+    dataset = run_dataset(run, data)
+    recommended = str(run.info["recommendation"]["config"])
+    chosen = select_sizes(run.summary, recommended, sizes)
+    results: list[SizeDiagnostics] = []
+    with _progress(progress, len(chosen)) as advance:
+        for config_id in chosen:
+            results.append(diagnose_size(run, dataset, config_id))
+            advance()
+    split = run.last_fold
+    last = [r.diagnostics.capacity.layers[-1] for r in results]
+    found = RunDiagnostics(
+        run_dir=str(run.path),
+        dataset=dataset.name,
+        recommended=recommended,
+        train_end=split.train_end,
+        n=split.n,
+        sizes=tuple(results),
+        units_given=tuple(r.diagnostics.ablation.units for r in results),
+        units_used=tuple(r.diagnostics.ablation.used for r in results),
+        participation=tuple(layer.participation_ratio for layer in last),
+        deep_vs_wide=deep_vs_wide(run.summary),
+    )
+    (run.path / DIAGNOSTICS_FILE).write_text(json.dumps(found.to_dict(), indent=2))
+    return found
+
+
+@contextlib.contextmanager
+def _progress(show: bool | None, total: int) -> Iterator[Callable[[], None]]:
+    if not (sys.stderr.isatty() if show is None else show):
+        yield lambda: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    columns = (TextColumn("diagnosing sizes"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("diagnose", total=total)
+        yield lambda: bar.advance(task)

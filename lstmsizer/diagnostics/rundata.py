@@ -1,0 +1,196 @@
+"""Read a sweep's run folder back: its settings, tables, data set and configurations."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from lstmsizer.datasets import Dataset, get, load, resolve
+from lstmsizer.errors import DataError, check_int
+from lstmsizer.splits import Scaler, Split
+
+if TYPE_CHECKING:
+    from lstmsizer.sweep.plan import Configuration, SweepSpec
+
+RUN_FILES = ("recommendation.json", "summary.csv", "runs.csv")
+MODEL_FILE = "model.pt"
+
+
+@dataclass(frozen=True)
+class RunFolder:
+    """What a finished sweep wrote.
+
+    Attributes:
+        path: The run folder.
+        info: recommendation.json: keys recommendation, spec, data, ...
+        spec: The SweepSpec rebuilt from info["spec"].
+        summary: summary.csv, one row per configuration.
+        runs: runs.csv, one row per trained model.
+    """
+
+    path: Path
+    info: dict[str, Any]
+    spec: SweepSpec
+    summary: pd.DataFrame
+    runs: pd.DataFrame
+
+    @property
+    def last_fold(self) -> Split:
+        """The sweep's last rolling-origin fold."""
+        fold = self.info["data"]["folds"][-1]
+        return Split(int(fold["n"]), int(fold["train_end"]), self.spec.lags, self.spec.horizon)
+
+
+def read_run(run_dir: str | Path) -> RunFolder:
+    """Read recommendation.json, summary.csv and runs.csv of a sweep's run folder.
+
+    Raises:
+        DataError: When a file is missing or recommendation.json lacks spec, data or
+            recommendation.
+    """
+    from lstmsizer.sweep.plan import SweepSpec
+
+    path = Path(run_dir)
+    missing = [name for name in RUN_FILES if not (path / name).is_file()]
+    if missing:
+        raise DataError(
+            f"run_dir {str(path)!r} must be a sweep run folder, but {', '.join(missing)} is missing"
+        )
+    info = json.loads((path / "recommendation.json").read_text())
+    lacking = [k for k in ("recommendation", "spec", "data") if k not in info]
+    if lacking or "folds" not in info.get("data", {}):
+        raise DataError(
+            f"{path / 'recommendation.json'} must have recommendation, spec and data.folds, "
+            f"got keys {sorted(info)}"
+        )
+    names = {f.name for f in fields(SweepSpec)}
+    plain: dict[str, Any] = {
+        k: tuple(v) if isinstance(v, list) else v for k, v in info["spec"].items()
+    }
+    spec = SweepSpec(**{k: v for k, v in plain.items() if k in names})
+    summary = pd.read_csv(path / "summary.csv")
+    runs = pd.read_csv(path / "runs.csv")
+    return RunFolder(path, info, spec, summary, runs)
+
+
+def run_dataset(run: RunFolder, data: Any = None) -> Dataset:
+    """The series a sweep ran on: ``data`` when given, else re-created from the run folder.
+
+    Embedded data sets are read again by name; a synthetic one is drawn with the run's length
+    and the generator's default seed (0) and parameters, which is what the CLI uses; a file is
+    read again from its path when it has one numeric column. Any other source needs ``data``.
+    The result is checked against the run: same length and, when model.pt exists, the same
+    scaler as the recommended model's (fitted on the values before the last fold's end).
+
+    Args:
+        run: The run folder.
+        data: Anything datasets.resolve takes (a Dataset, array, Series, DataFrame or path).
+
+    Raises:
+        DataError: When the data cannot be re-created or do not match the run.
+    """
+    meta = run.info["data"]
+    name, source = str(meta.get("name")), str(meta.get("source"))
+    hint = "pass the data set the sweep ran on (data=...)"
+    if data is not None:
+        dataset = resolve(data)
+    elif source == "embedded":
+        dataset = get(name)
+    elif source == "synthetic":
+        dataset = get(name, n=int(meta["length"]))
+    elif source not in ("array", "None") and Path(source).is_file():
+        try:
+            dataset = load(source)
+        except DataError as exc:
+            raise DataError(f"cannot re-read {source!r} ({exc}): {hint}") from None
+    else:
+        raise DataError(
+            f"the data of {str(run.path)!r} (source {source!r}) cannot be re-read: {hint}"
+        )
+    _check_matches(run, dataset, hint)
+    return dataset
+
+
+def _check_matches(run: RunFolder, dataset: Dataset, hint: str) -> None:
+    length = int(run.info["data"]["length"])
+    if len(dataset) != length:
+        raise DataError(
+            f"data must have the {length} values the sweep ran on, got {len(dataset)}: {hint}"
+        )
+    model_file = run.path / MODEL_FILE
+    if not model_file.is_file():
+        return
+    from lstmsizer.forecaster import LSTMForecaster
+
+    saved = LSTMForecaster.load(model_file, device="cpu").scaler_
+    if saved is None:
+        return
+    scaler = Scaler.fit(dataset.inputs[: run.last_fold.train_end], run.spec.scaling)
+    same = scaler.n_columns == saved.n_columns and np.allclose(
+        [scaler.offset_, scaler.scale_], [saved.offset_, saved.scale_], rtol=1e-9, atol=0
+    )
+    if not same:
+        raise DataError(
+            f"data differ from the series the sweep in {str(run.path)!r} ran on (its model's "
+            f"scaler does not match): {hint}"
+        )
+
+
+def select_sizes(summary: pd.DataFrame, recommended: str, sizes: int) -> list[str]:
+    """The recommended configuration and a spread of others: smallest, largest, between.
+
+    Configurations of the recommended one's cell and depth are preferred, so the spread is a
+    spread of widths; when there are fewer than ``sizes`` of them every configuration counts.
+    After the recommended, smallest and largest ones, each next pick is the configuration
+    farthest (in rank by parameters) from those already picked.
+
+    Returns:
+        Up to ``sizes`` configuration ids, by increasing parameters.
+    """
+    check_int("sizes", sizes)
+    ok = summary[np.isfinite(summary["mean_rmse"].to_numpy(dtype=float))]
+    ok = ok.sort_values(["parameters", "config"], ignore_index=True)
+    if recommended not in set(ok["config"]):
+        raise DataError(f"summary must list the recommended configuration {recommended!r}")
+    rec = ok[ok["config"] == recommended].iloc[0]
+    family = ok[(ok["cell"] == rec["cell"]) & (ok["layers"] == rec["layers"])]
+    pool = list((family if len(family) >= sizes else ok)["config"])
+    picks = list(dict.fromkeys([pool.index(recommended), 0, len(pool) - 1]))
+    while len(picks) < min(sizes, len(pool)):
+        rest = [i for i in range(len(pool)) if i not in picks]
+        picks.append(max(rest, key=lambda i: (min(abs(i - p) for p in picks), -i)))
+    order = list(ok["config"])
+    return sorted((pool[i] for i in picks[:sizes]), key=order.index)
+
+
+def configuration(run: RunFolder, config_id: str) -> Configuration:
+    """The Configuration a sweep trained under config_id, with its searched settings."""
+    from lstmsizer.sweep.plan import Configuration
+
+    rows = run.summary[run.summary["config"] == config_id]
+    if rows.empty:
+        raise DataError(f"summary must list the configuration {config_id!r}")
+    row, spec = rows.iloc[0], run.spec
+    base: dict[str, Any] = {
+        "cell": str(row["cell"]),
+        "units": int(row["units"]),
+        "layers": int(row["layers"]),
+        "activation": str(row.get("activation", spec.activation)),
+        "dropout": spec.dropout,
+        "init": spec.init,
+    }
+    trained = run.runs[run.runs["config"] == config_id]
+    if spec.search != "grid" and not trained.empty:
+        first = trained.iloc[0]
+        base.update(
+            dropout=float(first["dropout"]),
+            origin="search",
+            lr=float(first["lr"]),
+            batch_size=int(first["batch_size"]),
+        )
+    return Configuration(**base)

@@ -1,0 +1,216 @@
+"""Draw a run folder's figures and write the report: one self-contained HTML page, or Markdown."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib
+from matplotlib.figure import Figure
+
+from lstmsizer.errors import check_choice
+from lstmsizer.report.data import read_run
+from lstmsizer.report.diagnostic_plots import (
+    plot_capacity,
+    plot_deep_wide,
+    plot_gradients,
+    plot_speed,
+)
+from lstmsizer.report.numbers import acf_view, equal_budget_pairs
+from lstmsizer.report.plots import (
+    plot_autocorrelation,
+    plot_forecasts,
+    plot_losses,
+    plot_parameters,
+    plot_rmse,
+    plot_series,
+)
+from lstmsizer.report.results import RunFolder
+
+FORMATS = ("html", "md")
+PLOTS = "plots"
+PNG_DPI = 120
+
+NO_SERIES = (
+    "This run folder has no series.csv, so the series and its autocorrelation cannot be drawn; "
+    "sweeps by newer lstmsizer versions write it."
+)
+NO_FORECASTS = (
+    "This run folder has no forecasts.csv, so the forecasts cannot be drawn; "
+    "sweeps by newer lstmsizer versions write it."
+)
+NO_DIAGNOSTICS = "No diagnostics in this run: run `lstmsizer diagnose {run}`."
+NO_SPEED = "No speed measurements in this run: run `lstmsizer speed` and keep speed.json here."
+NO_DEEP_WIDE = (
+    "No deep-versus-wide comparison: this run has no stacked configuration with a one-layer "
+    "configuration of about the same parameter count (sweep with --layers 1 2 and equal budget)."
+)
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One figure of the report: where it goes, what it says, how it is drawn."""
+
+    name: str
+    section: str
+    title: str
+    caption: str
+    draw: Callable[[RunFolder], Figure | None]
+    missing: str
+    wide: bool = False
+
+
+def _series(run: RunFolder) -> Figure | None:
+    start = (run.info.get("data") or {}).get("test_start")
+    return None if run.series is None else plot_series(run.series, start)
+
+
+def _acf(run: RunFolder) -> Figure | None:
+    if run.series is None:
+        return None
+    lags = int((run.info.get("spec") or {}).get("lags") or 1)
+    return plot_autocorrelation(acf_view(run.series, lags))
+
+
+def _forecasts(run: RunFolder) -> Figure | None:
+    if run.forecasts is None:
+        return None
+    rec = run.recommended
+    return plot_forecasts(run.forecasts, f"recommended: {rec.label}", rec.baseline)
+
+
+def _deep_wide(run: RunFolder) -> Figure | None:
+    pairs = run.deep_wide or equal_budget_pairs(run.configs)
+    return plot_deep_wide(pairs) if pairs else None
+
+
+SLOTS = (
+    Slot("series", "data", "The series", "Every value swept; the final test share is shaded.",
+         _series, NO_SERIES),
+    Slot("autocorrelation", "data", "Autocorrelation",
+         "How strongly the series remembers its past, lag by lag; the shaded lags are the "
+         "model's input window and the grey band is ±1.96/√n (no correlation).", _acf, NO_SERIES),
+    Slot("rmse", "sizing", "Error against units",
+         "Validation RMSE on the original scale, mean ± standard error over seeds × folds; the "
+         "grey bands are the best baselines (mean ± SE) on the same folds.",
+         lambda r: plot_rmse(r.configs, r.baselines, r.recommended.config), ""),
+    Slot("loss", "sizing", "Under- and over-fitting",
+         "Training loss (solid) and validation loss (dashed) at the best epoch: a widening gap "
+         "means over-fitting, both high means under-fitting.",
+         lambda r: plot_losses(r.configs), ""),
+    Slot("parameters", "sizing", "Parameters",
+         "Trainable parameters in the Keras convention: they grow with the square of the units.",
+         lambda r: plot_parameters(r.configs, r.recommended.config), ""),
+    Slot("forecasts", "forecasts", "Forecasts",
+         "One-step forecasts of the recommended model and the best baseline beside the actual "
+         "values over the validation and test spans.", _forecasts, NO_FORECASTS, wide=True),
+    Slot("capacity", "diagnostics", "Units used",
+         "The participation ratio of the trained hidden states: how many dimensions the model "
+         "really uses, against the units it was given.",
+         lambda r: None if r.capacity is None else plot_capacity(r.capacity), NO_DIAGNOSTICS),
+    Slot("deep_wide", "diagnostics", "Deep against wide",
+         "Each stacked model beside the one-layer model with about the same parameter count.",
+         _deep_wide, NO_DEEP_WIDE),
+    Slot("gradients", "diagnostics", "Gradients across the window",
+         "Norm of the forecast's gradient with respect to each input lag: a steep fall means "
+         "the oldest lags hardly matter.",
+         lambda r: None if r.gradients is None else plot_gradients(r.gradients), NO_DIAGNOSTICS,
+         wide=True),
+    Slot("speed", "diagnostics", "Speed on this machine",
+         "Training step time and throughput against units, measured; multiples of 32 are "
+         "marked so the claim that they are faster can be read off.",
+         lambda r: None if r.speed is None else plot_speed(r.speed), NO_SPEED, wide=True),
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """A slot with its figure, or the words saying why there is none."""
+
+    slot: Slot
+    figure: Figure | None
+    missing: str
+
+
+def draw(run: RunFolder) -> list[Drawn]:
+    """Every slot of the report, drawn from the run folder when its data is there."""
+    out = []
+    for slot in SLOTS:
+        figure = slot.draw(run)
+        out.append(Drawn(slot, figure, slot.missing.format(run=run.path)))
+    return out
+
+
+def figures(run_dir: str | os.PathLike[str]) -> dict[str, Figure]:
+    """The report's figures, by name, for a notebook (only those the run folder has data for).
+
+    Args:
+        run_dir: A sweep run folder.
+
+    Returns:
+        {"series": Figure, "autocorrelation": ..., "rmse": ..., ...} in report order.
+    """
+    return {d.slot.name: d.figure for d in draw(read_run(run_dir)) if d.figure is not None}
+
+
+def svg_text(figure: Figure, name: str) -> str:
+    """The figure as inline SVG: no XML header or metadata, ids prefixed with `name`."""
+    buffer = io.StringIO()
+    with matplotlib.rc_context({"svg.hashsalt": name, "svg.fonttype": "none"}):
+        figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    text = buffer.getvalue()
+    text = text[text.index("<svg") :]
+    text = re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.S)
+    # inline SVG in HTML needs no namespace declarations; they are the only URLs in the file
+    text = re.sub(r'\s+xmlns(:\w+)?="[^"]*"', "", text)
+    text = re.sub(r'id="([^"]+)"', rf'id="{name}-\1"', text)
+    text = re.sub(r"url\(#([^)]+)\)", rf"url(#{name}-\1)", text)
+    text = re.sub(r'href="#([^"]+)"', rf'href="#{name}-\1"', text)
+    return text.replace("<svg ", f'<svg role="img" aria-label="{name}" ', 1)
+
+
+def build_report(
+    run_dir: str | os.PathLike[str],
+    output: str | os.PathLike[str] | None = None,
+    format: str = "html",
+) -> Path:
+    """Write the report of a sweep run folder, and a PNG of each figure under RUN_DIR/plots/.
+
+    Args:
+        run_dir: A folder written by lstmsizer.sweep.
+        output: The file to write; default RUN_DIR/report.html (or report.md).
+        format: "html" (one self-contained page) or "md" (Markdown referencing the PNGs).
+
+    Returns:
+        The path of the written report.
+
+    Raises:
+        OptionError: format is not html or md.
+        DataError: run_dir is not a run folder.
+    """
+    check_choice("format", format, FORMATS)
+    run = read_run(run_dir)
+    target = Path(output) if output is not None else run.path / f"report.{format}"
+    drawn = draw(run)
+    plots = run.path / PLOTS
+    plots.mkdir(exist_ok=True)
+    for d in drawn:
+        if d.figure is not None:
+            d.figure.savefig(plots / f"{d.slot.name}.png", dpi=PNG_DPI)
+    base = Path(os.path.relpath(run.path.resolve(), target.parent.resolve()))
+    if format == "html":
+        from lstmsizer.report.html import render_html
+
+        svgs = {d.slot.name: svg_text(d.figure, d.slot.name) for d in drawn if d.figure}
+        text = render_html(run, drawn, svgs, base)
+    else:
+        from lstmsizer.report.markdown import render_markdown
+
+        text = render_markdown(run, drawn, base)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    return target

@@ -1,0 +1,134 @@
+"""Figures of the diagnostics: capacity, gradients across lags, speed, deep versus wide."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+from matplotlib import colormaps
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
+
+from lstmsizer.report.numbers import capacity_lines, gradient_lines, speed_lines
+from lstmsizer.report.plots import (
+    COLORS,
+    INK,
+    MUTED,
+    auto_log_y,
+    draw_lines,
+    new_figure,
+    plain_log,
+    styled,
+    units_axis,
+)
+from lstmsizer.report.results import Capacity, DeepWide, Gradient, Speed
+
+
+@styled
+def plot_capacity(capacity: Sequence[Capacity]) -> Figure:
+    """Hidden dimensions used (participation ratio) against units given, y = x for reference."""
+    fig, (ax,) = new_figure()
+    lines = capacity_lines(capacity)
+    units = [x for line in lines for x in line.x]
+    top = max(units, default=1)
+    ax.plot([1, top], [1, top], color=MUTED, ls=":", lw=1, label="every unit used (y = x)")
+    draw_lines(ax, lines)
+    units_axis(ax, units)
+    ax.set_yscale("log")
+    plain_log(ax.yaxis)
+    ax.set_title("Units used against units given")
+    ax.set_ylabel("effective hidden dimensions")
+    ax.legend(loc="upper left")
+    return fig
+
+
+@styled
+def plot_gradients(gradients: Sequence[Gradient]) -> Figure:
+    """Gradient norm against lag, one line per size; a panel per stage (init, trained)."""
+    stages = [s for s in ("init", "trained") if any(g.stage == s for g in gradients)]
+    stages += sorted({g.stage for g in gradients} - set(stages))
+    fig, axes = new_figure(panels=len(stages), wide=True)
+    panels = [gradient_lines(gradients, stage) for stage in stages]
+    labels = list(dict.fromkeys(line.label for lines in panels for line in lines))
+    cmap = colormaps["viridis"]
+    shade = {label: cmap(0.9 * k / max(len(labels) - 1, 1)) for k, label in enumerate(labels)}
+    for ax, stage, lines in zip(axes, stages, panels, strict=True):
+        for line in lines:
+            ax.plot(line.x, line.y, color=shade[line.label], marker="o", ms=3, label=line.label)
+        ax.set_yscale("log")
+        plain_log(ax.yaxis)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_xlabel("lag (steps back)")
+        ax.set_title("at initialisation" if stage == "init" else stage)
+    axes[0].set_ylabel("gradient norm of the forecast")
+    axes[-1].legend(loc="best", ncols=2 if len(labels) > 5 else 1)
+    fig.suptitle("Gradient norm against lag, per size", x=0.01, ha="left", fontsize=11)
+    return fig
+
+
+@styled
+def plot_speed(speed: Speed) -> Figure:
+    """Step time and GFLOP/s against units; multiples of 32 filled and marked."""
+    fig, axes = new_figure(panels=2)
+    lines = speed_lines(speed)
+    for ax, line, label in zip(axes, lines, ("ms per training step", "GFLOP/s"), strict=True):
+        x, y = np.asarray(line.x), np.asarray(line.y)
+        for m in x[(x % 32 == 0) & (x > 0)]:
+            ax.axvline(m, color=COLORS[1], lw=0.6, alpha=0.35)
+        if line.err is not None and np.isfinite(line.err).any():
+            ax.errorbar(x, y, yerr=np.nan_to_num(line.err), fmt="none", ecolor=MUTED, elinewidth=1)
+        ax.plot(x, y, color=COLORS[0], lw=1.2)
+        other = x % 32 != 0
+        ax.plot(x[other], y[other], "o", color=COLORS[0], mfc="white", ms=4)
+        ax.plot(x[~other], y[~other], "s", color=COLORS[1], ms=5)
+        units_axis(ax, line.x)
+        auto_log_y(ax, line.y)
+        ax.set_ylabel(label)
+    if math.isfinite(speed.matmul_gflops):
+        axes[1].axhline(speed.matmul_gflops, color=MUTED, ls="--", lw=1)
+    handles = [
+        Line2D([], [], color=COLORS[1], marker="s", ls="", label="multiple of 32"),
+        Line2D([], [], color=COLORS[0], marker="o", mfc="white", ls="", label="other sizes"),
+    ]
+    if math.isfinite(speed.matmul_gflops):
+        handles.append(Line2D([], [], color=MUTED, ls="--", label="plain matmul on this machine"))
+    axes[1].legend(handles=handles, loc="best")
+    axes[0].set_title("Step time against units")
+    axes[1].set_title("Throughput against units")
+    return fig
+
+
+@styled
+def plot_deep_wide(pairs: Sequence[DeepWide]) -> Figure:
+    """RMSE ± SE of each stacked model beside the one-layer model of equal budget."""
+    fig, (ax,) = new_figure()
+    rows = list(pairs)[::-1]  # first pair on top
+    y = np.arange(len(rows), dtype=float)
+    for k, pair in enumerate(rows):
+        ax.plot([pair.deep_rmse, pair.wide_rmse], [k, k], color="#d0d7de", lw=3, zorder=1)
+    for offset, name, color, marker in (
+        (0.12, "deep", COLORS[3], "D"),
+        (-0.12, "wide", COLORS[0], "o"),
+    ):
+        ax.errorbar(
+            [getattr(p, f"{name}_rmse") for p in rows], y + offset,
+            xerr=[np.nan_to_num(getattr(p, f"{name}_se")) for p in rows], fmt=marker, color=color,
+            capsize=2.5, label="deep (stacked)" if name == "deep" else "wide (one layer)",
+        )  # fmt: skip
+    ax.set_yticks(
+        y,
+        [
+            f"{p.deep} vs {p.wide}\n{p.deep_parameters:,} vs {p.wide_parameters:,} params"
+            for p in rows
+        ],
+    )
+    ax.tick_params(axis="y", labelsize=8, labelcolor=INK)
+    ax.grid(axis="y", visible=False)
+    ax.set_ylim(-0.7, len(rows) - 0.3)
+    ax.set_title("Deep against wide at equal parameter budget")
+    ax.set_xlabel("validation RMSE (mean ± SE)")
+    ax.legend(loc="best")
+    fig.set_figheight(max(4.0, 0.45 * len(rows) + 1.5))
+    return fig

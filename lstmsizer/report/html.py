@@ -1,0 +1,293 @@
+"""Render a run folder and its drawn figures as one self-contained HTML page."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from html import escape
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import quote
+
+from lstmsizer.report.assets import CSS, JS
+from lstmsizer.report.facts import (
+    Facts,
+    data_facts,
+    environment_facts,
+    number,
+    plus_minus,
+)
+from lstmsizer.report.results import RunFolder, Table
+
+if TYPE_CHECKING:
+    from lstmsizer.report.build import Drawn
+
+SECTIONS = (
+    ("recommendation", "Recommended model"),
+    ("setup", "Data and environment"),
+    ("data", "The series"),
+    ("sizing", "Error against units"),
+    ("forecasts", "Forecasts"),
+    ("diagnostics", "Diagnostics"),
+    ("configurations", "Every configuration"),
+    ("files", "Raw files"),
+)
+FIRST_COLUMNS = ("config", "parameters", "mean_rmse", "se_rmse", "mean_mae", "mean_mase")
+LEADS = {
+    "data": "Plot the series before you model it: its shape and how far back it correlates "
+    "say what a model can learn from the window.",
+    "sizing": "Each configuration was trained over every seed and fold. The recommendation is "
+    "the smallest model within one standard error of the best (the one-standard-error rule).",
+    "forecasts": "What the recommended model predicts, next to the best baseline.",
+    "diagnostics": "Why that size: how much of the model is used, how gradients reach back "
+    "across the window, what depth buys at equal budget, and how fast each size trains here.",
+}
+
+
+def link(base: Path, name: str) -> str:
+    """Relative link from the page to a file of the run folder."""
+    return quote((base / name).as_posix())
+
+
+def _facts_table(title: str, facts: Facts) -> str:
+    rows = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in facts)
+    return f'<div><h3>{escape(title)}</h3><table class="facts">{rows}</table></div>'
+
+
+def _stat(label: str, value: str) -> str:
+    return f'<div class="stat"><dt>{escape(label)}</dt><dd>{escape(value)}</dd></div>'
+
+
+def _test_rmse(table: Table | None, kind: str, model: str = "") -> float:
+    if table is None or "rmse" not in table.columns:
+        return math.nan
+    cols = table.columns
+    for row in table.rows:
+        values = dict(zip(cols, row, strict=True))
+        if values.get("kind") == kind and (not model or values.get("model") == model):
+            rmse = values["rmse"]
+            return float(rmse) if isinstance(rmse, int | float) else math.nan
+    return math.nan
+
+
+def header(run: RunFolder) -> str:
+    """Title, the verdict in one sentence and the key numbers."""
+    rec, name = run.recommended, str((run.info.get("data") or {}).get("name") or "this series")
+    needed = "" if rec.lstm_needed is not False else " no-lstm"
+    stats = [
+        _stat("Recommended", rec.label or rec.config or "–"),
+        _stat("Parameters", number(rec.parameters)),
+        _stat("Validation RMSE", plus_minus(rec.mean_rmse, rec.se_rmse)),
+        _stat(
+            f"Best baseline: {rec.baseline or '–'}", plus_minus(rec.baseline_rmse, rec.baseline_se)
+        ),
+    ]
+    lstm_test, base_test = (
+        _test_rmse(run.test, "lstm"),
+        _test_rmse(run.test, "baseline", rec.baseline),
+    )
+    if math.isfinite(lstm_test):
+        stats.append(
+            _stat("Test RMSE, model vs baseline", f"{number(lstm_test)} vs {number(base_test)}")
+        )
+    return (
+        f'<header><p class="kicker">lstmsizer report · {escape(str(run.path.name))}</p>'
+        f"<h1>How many LSTM units for {escape(name)}?</h1>"
+        f'<p class="verdict{needed}" id="verdict">{escape(rec.verdict)}</p>'
+        f'<dl class="stats">{"".join(stats)}</dl></header>'
+    )  # fmt: skip
+
+
+def _code(ident: str, title: str, code: str) -> str:
+    return (
+        f'<div class="code"><div class="code-head"><span>{escape(title)}</span>'
+        f'<button type="button" class="copy" data-target="{ident}">Copy</button></div>'
+        f'<pre><code id="{ident}">{escape(code)}</code></pre></div>'
+    )
+
+
+def recommendation(run: RunFolder) -> str:
+    """The recommended configuration, the rule that chose it and its code."""
+    rec = run.recommended
+    best = next((c for c in run.configs if c.config == rec.best_config), None)
+    text = (
+        f"<p><strong>{escape(rec.label or rec.config)}</strong>, {number(rec.parameters)} "
+        f"parameters, validation RMSE {plus_minus(rec.mean_rmse, rec.se_rmse)}. "
+    )
+    if best is not None and best.config != rec.config:
+        text += (
+            f"The lowest mean RMSE was {escape(best.label)}'s, "
+            f"{plus_minus(rec.best_mean_rmse, rec.best_se_rmse)}; every model under "
+            f"{number(rec.threshold)} is as good within one standard error, and this is the "
+            "smallest of them. "
+        )
+    text += "The code below builds it, untrained.</p>"
+    return text + (
+        '<div class="code-grid">'
+        + _code("code-keras", "Keras 3", rec.keras_code or "# not recorded")
+        + _code("code-pytorch", "PyTorch", rec.pytorch_code or "# not recorded")
+        + "</div>"
+    )
+
+
+def figure_block(drawn: Drawn, svg: str | None, base: Path) -> str:
+    """One figure with its caption, or the words saying why it is missing."""
+    slot = drawn.slot
+    wide = " wide" if slot.wide else ""
+    if svg is None:
+        return (
+            f'<div class="missing" id="fig-{slot.name}"><h3>{escape(slot.title)}</h3>'
+            f"<p>{escape(drawn.missing)}</p></div>"
+        )
+    png = link(base, f"plots/{slot.name}.png")
+    return (
+        f'<figure class="fig{wide}" id="fig-{slot.name}">{svg}'
+        f"<figcaption><strong>{escape(slot.title)}.</strong> {escape(slot.caption)} "
+        f'<a href="{png}">PNG</a></figcaption></figure>'
+    )
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return f"<td>{escape('' if value is None else str(value))}</td>"
+    if isinstance(value, int | float):
+        raw = "" if isinstance(value, float) and not math.isfinite(value) else repr(value)
+        return f'<td class="n" data-v="{raw}">{escape(number(value))}</td>'
+    return f"<td>{escape(str(value))}</td>"
+
+
+def table_html(
+    table: Table, ident: str, marks: dict[str, str] | None = None, key: str = "config"
+) -> str:
+    """A sortable table; rows whose `key` column is in marks get that class."""
+    marks = marks or {}
+    head = "".join(f"<th scope='col'>{escape(c.replace('_', ' '))}</th>" for c in table.columns)
+    index = table.columns.index(key) if key in table.columns else None
+    rows = []
+    for row in table.rows:
+        mark = marks.get(str(row[index])) if index is not None else None
+        cls = f' class="{mark}"' if mark else ""
+        cells = "".join(_cell(v) for v in row)
+        rows.append(f"<tr{cls}>{cells}</tr>")
+    return (
+        f'<div class="scroll"><table class="sortable" id="{ident}"><thead><tr>{head}</tr>'
+        f"</thead><tbody>{''.join(rows)}</tbody></table></div>"
+    )
+
+
+def plain_table(columns: Sequence[str], rows: Iterable[Sequence[str]], ident: str) -> str:
+    """A sortable table of text cells."""
+    head = "".join(f"<th scope='col'>{escape(c)}</th>" for c in columns)
+    body = "".join("<tr>" + "".join(f"<td>{escape(v)}</td>" for v in r) + "</tr>" for r in rows)
+    return (
+        f'<div class="scroll"><table class="sortable" id="{ident}"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{body}</tbody></table></div>"
+    )
+
+
+def claims(run: RunFolder) -> str:
+    """The claims table, or the words saying there is none."""
+    if not run.claims:
+        return (
+            '<div class="missing" id="claims"><h3>Forum claims</h3><p>No claims checked in '
+            "this run: claims.json is written by the diagnostics.</p></div>"
+        )
+    rows = [(c.claim, c.verdict, c.evidence) for c in run.claims]
+    return "<h3>Forum claims, measured</h3>" + plain_table(
+        ("claim", "verdict", "evidence"), rows, "claims"
+    )
+
+
+def summary_table(run: RunFolder) -> Table:
+    """summary.csv with a model name first and the scores before the shape columns."""
+    labels = {c.config: c.label for c in run.configs}
+    columns = run.summary.columns
+    key = columns.index("config") if "config" in columns else None
+    order = [c for c in FIRST_COLUMNS if c in columns]
+    order += [c for c in columns if c not in order]
+    index = [columns.index(c) for c in order]
+    rows = tuple(
+        (labels.get(str(r[key]), "") if key is not None else "", *(r[k] for k in index))
+        for r in run.summary.rows
+    )
+    return Table(("model", *order), rows)
+
+
+def configurations(run: RunFolder) -> str:
+    """Every configuration, the baselines and the test scores."""
+    rec = run.recommended
+    marks = {rec.best_config: "best", rec.config: "rec"}
+    base_rows = [(b.model, plus_minus(b.mean_rmse, b.se_rmse), str(b.runs)) for b in run.baselines]
+    labels = {c.config: c.label for c in run.configs}
+    key = run.summary.columns.index("config") if "config" in run.summary.columns else None
+    summary = Table(
+        ("model", *run.summary.columns),
+        tuple(
+            (labels.get(str(r[key]), "") if key is not None else "", *r) for r in run.summary.rows
+        ),
+    )
+    parts = [
+        "<p>Click a column header to sort. The recommended row is highlighted.</p>",
+        table_html(summary, "summary", marks),
+        '<div class="two"><div><h3>Baselines on the same folds</h3>',
+        plain_table(("baseline", "validation RMSE (mean ± SE)", "folds"), base_rows, "baselines"),
+        "</div>",
+    ]
+    if run.test is not None:
+        parts += [
+            "<div><h3>Final test share (scored once)</h3>",
+            table_html(run.test, "test", {rec.label: "rec"}, key="model"),
+            "</div>",
+        ]
+    return "".join(parts) + "</div>"
+
+
+def files(run: RunFolder, base: Path) -> str:
+    """Links to the raw files of the run folder."""
+    items = "".join(f'<li><a href="{link(base, f)}">{escape(f)}</a></li>' for f in run.files)
+    return f'<ul class="files">{items}</ul><p>Folder: <code>{escape(str(run.path))}</code></p>'
+
+
+def render_html(run: RunFolder, drawn: Sequence[Drawn], svgs: dict[str, str], base: Path) -> str:
+    """The whole page.
+
+    Args:
+        run: The run folder's contents.
+        drawn: Every figure slot, drawn or not.
+        svgs: Inline SVG text by slot name, for the drawn ones.
+        base: Path from the page's folder to the run folder, for relative links.
+    """
+    from lstmsizer import __version__
+
+    body: dict[str, str] = {
+        "recommendation": recommendation(run),
+        "setup": '<div class="two">'
+        + _facts_table("Data", data_facts(run))
+        + _facts_table("Environment", environment_facts(run))
+        + "</div>",
+        "configurations": configurations(run),
+        "files": files(run, base),
+    }
+    for section in ("data", "sizing", "forecasts", "diagnostics"):
+        blocks = [
+            figure_block(d, svgs.get(d.slot.name), base) for d in drawn if d.slot.section == section
+        ]
+        lead = f'<p class="lead">{escape(LEADS[section])}</p>'
+        body[section] = lead + f'<div class="figs">{"".join(blocks)}</div>'
+    body["diagnostics"] += claims(run)
+    notes = "".join(f"<p>{escape(p)}</p>" for p in run.problems)
+    toc = "".join(f'<a href="#{k}">{escape(t)}</a>' for k, t in SECTIONS)
+    sections = "".join(
+        f'<section id="{k}"><h2>{escape(t)}</h2>{body[k]}</section>' for k, t in SECTIONS
+    )
+    title = f"lstmsizer report: {(run.info.get('data') or {}).get('name') or run.path.name}"
+    return (
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(title)}</title><style>{CSS}</style></head><body><div class=\"page\">"
+        f"{header(run)}"
+        + (f'<div class="notes">{notes}</div>' if notes else "")
+        + f'<nav class="toc" aria-label="Sections">{toc}</nav><main>{sections}</main>'
+        f"<footer>Written by lstmsizer {escape(__version__)} from {escape(str(run.path))}."
+        f"</footer></div><script>{JS}</script></body></html>\n"
+    )  # fmt: skip

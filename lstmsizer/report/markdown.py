@@ -1,0 +1,95 @@
+"""Render a run folder as Markdown that references the PNGs under plots/."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import quote
+
+from lstmsizer.report.facts import Facts, data_facts, environment_facts, number, plus_minus
+from lstmsizer.report.results import RunFolder, Table
+
+if TYPE_CHECKING:
+    from lstmsizer.report.build import Drawn
+
+SUMMARY_COLUMNS = ("config", "parameters", "runs", "failed", "mean_rmse", "se_rmse", "seconds")
+
+
+def _cell(value: object) -> str:
+    text = (
+        number(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+    )
+    return ("" if text is None else str(text)).replace("|", "\\|").replace("\n", " ")
+
+
+def md_table(columns: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    """A GitHub-flavoured Markdown table."""
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _facts(facts: Facts) -> str:
+    return md_table(("", ""), facts)
+
+
+def _summary(table: Table) -> str:
+    columns = [c for c in SUMMARY_COLUMNS if c in table.columns]
+    index = [table.columns.index(c) for c in columns]
+    return md_table(columns, ([row[k] for k in index] for row in table.rows))
+
+
+def render_markdown(run: RunFolder, drawn: Sequence[Drawn], base: Path) -> str:
+    """The report as Markdown: verdict, code, facts, figures as PNG links, tables.
+
+    Args:
+        run: The run folder's contents.
+        drawn: Every figure slot, drawn or not.
+        base: Path from the report's folder to the run folder, for the PNG and file links.
+    """
+    rec = run.recommended
+    name = (run.info.get("data") or {}).get("name") or run.path.name
+    out = [
+        f"# How many LSTM units for {name}?",
+        f"**{rec.verdict}**",
+        f"Recommended: **{rec.label or rec.config}**, {number(rec.parameters)} parameters, "
+        f"validation RMSE {plus_minus(rec.mean_rmse, rec.se_rmse)}; best baseline "
+        f"{rec.baseline}: {plus_minus(rec.baseline_rmse, rec.baseline_se)}.",
+        "## Keras 3",
+        f"```python\n{rec.keras_code.rstrip()}\n```",
+        "## PyTorch",
+        f"```python\n{rec.pytorch_code.rstrip()}\n```",
+        "## Data",
+        _facts(data_facts(run)),
+        "## Environment",
+        _facts(environment_facts(run)),
+        "## Figures",
+    ]
+    out += [f"> {p}" for p in run.problems]
+    for d in drawn:
+        if d.figure is None:
+            out.append(f"### {d.slot.title}\n\n{d.missing}")
+        else:
+            png = quote((base / "plots" / f"{d.slot.name}.png").as_posix())
+            out.append(f"### {d.slot.title}\n\n![{d.slot.title}]({png})\n\n{d.slot.caption}")
+    if run.claims:
+        out += ["## Forum claims, measured"]
+        out.append(
+            md_table(
+                ("claim", "verdict", "evidence"),
+                ((c.claim, c.verdict, c.evidence) for c in run.claims),
+            )
+        )
+    out += ["## Every configuration", _summary(run.summary), "## Baselines"]
+    out.append(
+        md_table(
+            ("baseline", "validation RMSE (mean ± SE)", "folds"),
+            ((b.model, plus_minus(b.mean_rmse, b.se_rmse), b.runs) for b in run.baselines),
+        )
+    )
+    out += [
+        "## Raw files",
+        "\n".join(f"- [{f}]({quote((base / f).as_posix())})" for f in run.files),
+    ]
+    return "\n\n".join(out) + "\n"

@@ -1,0 +1,386 @@
+"""The report: the numbers behind each figure, the page's sections, files, size and imports."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lstmsizer.errors import DataError, OptionError
+from lstmsizer.recommend import recommend, summarize_baselines
+from lstmsizer.report import build_report, figures
+from lstmsizer.report.build import NO_DEEP_WIDE, NO_FORECASTS, NO_SERIES, NO_SPEED, SLOTS
+from lstmsizer.report.data import read_run
+from lstmsizer.report.facts import data_facts, duration, environment_facts, plus_minus
+from lstmsizer.report.numbers import (
+    acf_view,
+    autocorrelation,
+    baseline_bands,
+    capacity_lines,
+    equal_budget_pairs,
+    gradient_lines,
+    loss_by_units,
+    parameters_by_units,
+    rmse_by_units,
+    span_ranges,
+    speed_lines,
+    thin,
+)
+from lstmsizer.report.results import Series
+
+# Hand-written summary: (config, units, layers, parameters, mean_rmse, se_rmse, train, val)
+SMALL = [
+    ("lstm-u2-l1", 2, 1, 35, 3.0, 0.5, 0.20, 0.30),
+    ("lstm-u4-l1", 4, 1, 101, 2.0, 0.25, 0.10, 0.20),
+    ("lstm-u7-l1", 7, 1, 260, 2.2, 0.1, 0.06, 0.22),
+    ("lstm-u8-l1", 8, 1, 329, 1.9, 0.2, 0.05, 0.25),
+    ("lstm-u2-l2", 2, 2, 75, 2.5, 0.4, 0.15, 0.28),
+    ("lstm-u4-l2", 4, 2, 245, 2.1, 0.3, 0.08, 0.21),
+]
+# Baseline RMSE per fold (two folds): naive 5 ± 1, linear AR 2.2 ± 0.2, ETS 3 ± 0, MA 9 ± 1
+BASELINES = {
+    "naive": (4.0, 6.0),
+    "linear AR(4)": (2.0, 2.4),
+    "ETS": (3.0, 3.0),
+    "moving average(4)": (8.0, 10.0),
+}
+N = 120
+FOLDS = [{"train_end": 70, "n": 90}, {"train_end": 90, "n": 108}]
+TEST_START = 108
+
+
+def _summary(rows: list[tuple[Any, ...]]) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "config", "units", "layers", "parameters", "mean_rmse", "se_rmse",
+            "mean_train_loss", "mean_val_loss",
+        ],
+    )  # fmt: skip
+    frame.insert(1, "cell", "lstm")
+    frame.insert(4, "activation", "tanh")
+    frame["runs"], frame["failed"] = 4, 0
+    for column in ("mean_mae", "mean_mase", "mean_smape", "mean_epochs", "seconds"):
+        frame[column] = 1.0
+    return frame
+
+
+def _baseline_runs() -> pd.DataFrame:
+    rows = [
+        {"model": m, "fitted": m, "fold": f, "mae": r, "rmse": r, "mase": 1.0, "smape": 10.0}
+        for m, values in BASELINES.items()
+        for f, r in enumerate(values)
+    ]
+    return pd.DataFrame(rows).assign(seconds=0.01)
+
+
+def write_run(
+    path: Path,
+    summary: pd.DataFrame,
+    *,
+    extras: bool = True,
+    n: int = N,
+    folds: list[dict[str, int]] = FOLDS,
+    test_start: int = TEST_START,
+) -> Path:
+    """A run folder as lstmsizer.sweep writes it, with known numbers; extras adds every option."""
+    path.mkdir(parents=True, exist_ok=True)
+    summary.to_csv(path / "summary.csv", index=False)
+    runs = summary.loc[summary.index.repeat(summary["runs"])][["config", "units", "layers"]]
+    runs.assign(seed=0, fold=0, rmse=1.0, threads=1).to_csv(path / "runs.csv", index=False)
+    baseline_runs = _baseline_runs()
+    baseline_runs.to_csv(path / "baselines.csv", index=False)
+    rec = recommend(summary, summarize_baselines(baseline_runs), lags=4)
+    test = [
+        {"model": "LSTM(4)", "kind": "lstm", "rmse": 2.5, "mae": 2.0},
+        {"model": rec.baseline, "kind": "baseline", "rmse": 2.4, "mae": 1.9},
+    ]
+    pd.DataFrame(test).to_csv(path / "test.csv", index=False)
+    payload = {
+        "recommendation": rec.to_dict(),
+        "test": test,
+        "data": {
+            "name": "sine", "length": n, "frequency": None, "source": "synthetic",
+            "filled": 0, "folds": folds, "test_start": test_start, "scaling": "minmax",
+        },
+        "spec": {"lags": 4, "horizon": 1, "seeds": 2, "seed": 0, "folds": 2, "epochs": 50,
+                 "patience": 10},
+        "study": "sine-lags4-h1",
+        "environment": {"lstmsizer": "0.1.0", "torch": "2.13.0+cpu", "python": "3.11.7",
+                        "cpu": "x86_64", "gpu": None, "threads": 1},
+        "seconds": 125.0,
+    }  # fmt: skip
+    (path / "recommendation.json").write_text(json.dumps(payload))
+    if extras:
+        _write_extras(path, summary, n, folds[-1]["train_end"], test_start)
+    return path
+
+
+def _write_extras(path: Path, summary: pd.DataFrame, n: int, val_start: int, test: int) -> None:
+    t = np.arange(n)
+    value = np.sin(2 * np.pi * t / 25)
+    pd.DataFrame({"position": t, "time": t, "value": value}).to_csv(path / "series.csv")
+    span = np.where(t[val_start:] < test, "validation", "test")
+    forecasts = pd.DataFrame(
+        {"position": t[val_start:], "time": t[val_start:], "span": span,
+         "actual": value[val_start:], "recommended": value[val_start:] + 0.1,
+         "best_baseline": value[val_start:] - 0.1}
+    )  # fmt: skip
+    forecasts.to_csv(path / "forecasts.csv", index=False)
+    units = sorted(set(summary["units"]))
+    diagnostics = {
+        "capacity": [
+            {"units": u, "layers": 1, "participation_ratio": min(u, 3.0), "pcs_90": min(u, 2),
+             "pcs_99": min(u, 4), "dead_share": 0.0, "saturated_share": 0.1}
+            for u in units
+        ],
+        "gradients": [
+            {"units": u, "stage": stage, "lags": [4, 3, 2, 1],
+             "saliency": [u * 0.1, u * 0.2, u * 0.5, u * 1.0], "ratio_oldest_newest": 0.1}
+            for u in units for stage in ("init", "trained")
+        ],
+    }  # fmt: skip
+    (path / "diagnostics.json").write_text(json.dumps(diagnostics))
+    rows = [{"units": u, "step_ms": 1 + u / 32, "samples_per_s": 1e4, "gflops": u / 8} for u in
+            (8, 16, 24, 32, 48, 64)]  # fmt: skip
+    speed = {"rows": rows, "matmul_gflops": 20.0, "verdict": "no step at 32", "device": "cpu"}
+    (path / "speed.json").write_text(json.dumps(speed))
+    claims = {"claims": [{"claim": "multiples of 32 are faster", "verdict": "false",
+                          "evidence": "step time is smooth in units"}]}  # fmt: skip
+    (path / "claims.json").write_text(json.dumps(claims))
+
+
+@pytest.fixture(scope="module")
+def full(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_run(tmp_path_factory.mktemp("full") / "run", _summary(SMALL))
+
+
+@pytest.fixture(scope="module")
+def page(full: Path) -> str:
+    return build_report(full).read_text(encoding="utf-8")
+
+
+def test_rmse_by_units_is_one_line_per_depth_with_the_summary_numbers(full: Path) -> None:
+    one, two = rmse_by_units(read_run(full).configs)
+    assert one.label == "LSTM, 1 layer" and two.label == "LSTM, 2 layers"
+    assert one.x == (2, 4, 7, 8) and one.y == (3.0, 2.0, 2.2, 1.9)
+    assert one.err == (0.5, 0.25, 0.1, 0.2)
+    assert two.x == (2, 4) and two.y == (2.5, 2.1) and two.err == (0.4, 0.3)
+
+
+def test_baselines_are_mean_and_standard_error_over_folds(full: Path) -> None:
+    baselines = {b.model: b for b in read_run(full).baselines}
+    assert baselines["naive"].mean_rmse == pytest.approx(5.0)
+    assert baselines["naive"].se_rmse == pytest.approx(1.0)  # std(4, 6) / sqrt(2)
+    assert baselines["linear AR(4)"].se_rmse == pytest.approx(0.2)
+    bands = baseline_bands(list(baselines.values()), keep=2)
+    assert [(b.label, round(b.mean, 6)) for b in bands] == [
+        ("linear AR(4)", 2.2),
+        ("ETS", 3.0),
+        ("naive", 5.0),  # the last value is always shown
+    ]
+
+
+def test_losses_and_parameters_follow_units(full: Path) -> None:
+    configs = read_run(full).configs
+    train, val, train2, val2 = loss_by_units(configs)
+    assert train.label == "LSTM, 1 layer: train" and val.label == "LSTM, 1 layer: validation"
+    assert train.y == (0.20, 0.10, 0.06, 0.05) and val.y == (0.30, 0.20, 0.22, 0.25)
+    assert train2.y == (0.15, 0.08) and val2.y == (0.28, 0.21)
+    one, two = parameters_by_units(configs)
+    assert one.y == (35, 101, 260, 329) and two.y == (75, 245)
+
+
+def test_deep_and_wide_are_paired_at_equal_budget(full: Path) -> None:
+    (pair,) = equal_budget_pairs(read_run(full).configs)
+    # 2-layer LSTM(2), 75 parameters, has no one-layer model within 25% (35 or 101)
+    assert (pair.deep, pair.wide) == ("2-layer LSTM(4)", "LSTM(7)")
+    assert (pair.deep_parameters, pair.wide_parameters) == (245, 260)
+    assert (pair.deep_rmse, pair.wide_rmse) == (2.1, 2.2)
+    assert pair.verdict == "within one standard error"
+
+
+def test_autocorrelation_matches_statsmodels() -> None:
+    from statsmodels.tsa.stattools import acf
+
+    values = np.random.default_rng(0).normal(size=200).cumsum()
+    np.testing.assert_allclose(autocorrelation(values, 15), acf(values, nlags=15), atol=1e-12)
+    view = acf_view(Series(np.arange(200.0), values), window=4, max_lag=10)
+    assert view.lags == tuple(range(1, 11)) and view.window == 4
+    assert view.bound == pytest.approx(1.96 / math.sqrt(200))
+
+
+def test_thin_keeps_the_envelope_of_a_long_line() -> None:
+    y = np.random.default_rng(1).normal(size=100_000)
+    x = np.arange(y.size, dtype=float)
+    tx, ty = thin(x, y, max_points=1000)
+    assert len(ty) <= 1000 and np.all(np.diff(tx) > 0)
+    assert ty.max() == y.max() and ty.min() == y.min()
+    assert len(thin(x[:50], y[:50], 1000)[1]) == 50
+
+
+def test_diagnostics_numbers(full: Path) -> None:
+    run = read_run(full)
+    assert run.capacity is not None and run.gradients is not None and run.speed is not None
+    ratio, pcs = capacity_lines(run.capacity)
+    assert ratio.x == (2, 4, 7, 8) and ratio.y == (2, 3, 3, 3) and pcs.y == (2, 2, 2, 2)
+    lines = gradient_lines(run.gradients, "trained")
+    assert [line.label for line in lines] == ["2 units", "4 units", "7 units", "8 units"]
+    assert lines[0].x == (4, 3, 2, 1)  # oldest lag first
+    assert lines[0].y == pytest.approx((0.2, 0.4, 1.0, 2.0))
+    step, gflops = speed_lines(run.speed)
+    assert step.x == (8, 16, 24, 32, 48, 64) and step.y[3] == 2.0 and gflops.y[-1] == 8.0
+    assert run.claims is not None and run.claims[0].verdict == "false"
+
+
+def test_forecast_spans(full: Path) -> None:
+    forecasts = read_run(full).forecasts
+    assert forecasts is not None
+    assert span_ranges(forecasts) == [("validation", 90, 108), ("test", 108, 119)]
+    np.testing.assert_allclose(forecasts.recommended - forecasts.actual, 0.1)
+
+
+def test_facts_say_split_environment_and_time(full: Path) -> None:
+    run = read_run(full)
+    data = dict(data_facts(run))
+    assert data["Length"] == "120 values" and data["Frequency"] == "not recorded"
+    assert data["Folds"] == "2 rolling-origin folds, validation on positions 70–89, 90–107"
+    assert data["Test share"].startswith("positions 108–119 (10%)")
+    env = dict(environment_facts(run))
+    assert env["PyTorch"] == "2.13.0+cpu" and env["GPU"] == "none" and env["Seeds"] == "2 (0, 1)"
+    assert env["Total time"] == "2 min 05 s" and env["Models trained"] == "24 in 6 configurations"
+    assert duration(3.14159) == "3.1 s" and plus_minus(2.0, 0.25) == "2.00 ± 0.25"
+
+
+def test_page_has_every_section_the_verdict_and_both_code_blocks(full: Path, page: str) -> None:
+    rec = read_run(full).recommended
+    for section in ("recommendation", "setup", "data", "sizing", "forecasts", "diagnostics",
+                    "configurations", "files"):  # fmt: skip
+        assert f'<section id="{section}">' in page
+    assert rec.verdict in page and 'id="verdict"' in page
+    assert 'id="code-keras"' in page and 'id="code-pytorch"' in page
+    assert "layers.LSTM(4)" in page and "nn.LSTM(1, 4, batch_first=True)" in page
+    assert "multiples of 32 are faster" in page  # the claims table
+    assert page.count('<table class="sortable"') == 4  # summary, baselines, test, claims
+
+
+def test_page_has_one_svg_per_figure_and_a_png_of_each(full: Path, page: str) -> None:
+    assert page.count("<svg") == len(SLOTS) == 10
+    for slot in SLOTS:
+        assert f'id="fig-{slot.name}"' in page
+        assert (full / "plots" / f"{slot.name}.png").stat().st_size > 1000
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    assert len(ids) == len(set(ids))  # the inlined SVGs do not share ids
+
+
+def test_page_is_offline_and_links_the_raw_files_relatively(page: str) -> None:
+    assert "http://" not in page and "https://" not in page
+    assert "<link" not in page and "src=" not in page
+    for name in ("runs.csv", "summary.csv", "baselines.csv", "test.csv", "recommendation.json",
+                 "series.csv", "diagnostics.json", "plots/rmse.png"):  # fmt: skip
+        assert f'href="{name}"' in page
+
+
+def test_report_elsewhere_links_back_to_the_run_folder(full: Path, tmp_path: Path) -> None:
+    out = build_report(full, tmp_path / "out" / "page.html")
+    text = out.read_text(encoding="utf-8")
+    (link,) = re.findall(r'href="([^"]*runs\.csv)"', text)
+    assert link.startswith("../") and (out.parent / link).resolve() == (full / "runs.csv").resolve()
+
+
+def test_missing_parts_are_said_in_words(tmp_path: Path) -> None:
+    run = write_run(tmp_path / "bare", _summary(SMALL[:4]), extras=False)
+    text = build_report(run).read_text(encoding="utf-8")
+    for words in (NO_SERIES, NO_FORECASTS, NO_SPEED, NO_DEEP_WIDE):
+        assert words.replace("'", "&#x27;") in text
+    assert f"No diagnostics in this run: run `lstmsizer diagnose {run}`." in text
+    assert "No claims checked in this run" in text
+    assert text.count("<svg") == 3  # error, losses and parameters against units
+    assert sorted(p.name for p in (run / "plots").iterdir()) == [
+        "loss.png", "parameters.png", "rmse.png"
+    ]  # fmt: skip
+    assert set(figures(run)) == {"rmse", "loss", "parameters"}
+
+
+def test_unreadable_optional_file_is_noted_not_fatal(tmp_path: Path) -> None:
+    run = write_run(tmp_path / "run", _summary(SMALL))
+    (run / "diagnostics.json").write_text("{not json")
+    (run / "speed.json").write_text(json.dumps({"rows": [{"unit_count": 3}]}))
+    text = build_report(run).read_text(encoding="utf-8")
+    assert "diagnostics.json could not be read" in text
+    assert 'id="fig-capacity"' in text and NO_SPEED in text
+
+
+def test_diagnostics_deep_wide_takes_precedence(tmp_path: Path) -> None:
+    run = write_run(tmp_path / "run", _summary(SMALL))
+    payload = {"deep_wide": [{"deep": "lstm-u4-l2", "wide": "lstm-u7-l1", "parameters": [245, 260],
+               "deep_rmse": 1.0, "deep_se": 0.1, "wide_rmse": 1.5, "wide_se": 0.1,
+               "verdict": "deep is better"}]}  # fmt: skip
+    (run / "diagnostics.json").write_text(json.dumps(payload))
+    (pair,) = read_run(run).deep_wide or ()
+    assert (pair.deep_parameters, pair.wide_parameters, pair.deep_rmse) == (245, 260, 1.0)
+    assert "deep_wide" in figures(run)
+
+
+def test_markdown_references_the_pngs(full: Path) -> None:
+    out = build_report(full, format="md")
+    text = out.read_text(encoding="utf-8")
+    assert out == full / "report.md"
+    assert read_run(full).recommended.verdict in text
+    assert "```python\nimport keras" in text
+    for slot in SLOTS:
+        assert f"](plots/{slot.name}.png)" in text
+    assert "| lstm-u4-l1 |" in text and "[runs.csv](runs.csv)" in text
+
+
+def test_bad_arguments_name_the_problem(full: Path, tmp_path: Path) -> None:
+    with pytest.raises(OptionError, match="format must be one of html, md, got 'pdf'"):
+        build_report(full, format="pdf")
+    with pytest.raises(DataError, match="run_dir must be a sweep run folder"):
+        build_report(tmp_path / "nowhere")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(DataError, match=r"must hold summary\.csv and recommendation\.json"):
+        build_report(tmp_path / "empty")
+
+
+def _default_grid() -> pd.DataFrame:
+    # 10 units x 2 layers and the one-layer equal-budget widths of the stacked models
+    rows = []
+    units = (1, 2, 4, 8, 16, 32, 64, 100, 128, 256)
+    wide = (2, 3, 5, 10, 21, 43, 88, 137, 176, 352)
+    for layers, widths in ((1, units + wide), (2, units)):
+        for u in sorted(set(widths)):
+            params = 4 * u * (u + 2) * layers + u + 1
+            rmse = 20 + 30 / u + 0.01 * u
+            rows.append((f"lstm-u{u}-l{layers}", u, layers, params, rmse, 0.5, 0.01, 0.02))
+    frame = _summary(rows)
+    frame["runs"] = 9
+    return frame
+
+
+def test_default_sweep_report_stays_small(tmp_path: Path) -> None:
+    summary = _default_grid()
+    # a long series too: the series and forecast lines are thinned, not drawn point by point
+    folds = [{"train_end": k * 10_000, "n": (k + 1) * 10_000} for k in (2, 3, 4)]
+    run = write_run(tmp_path / "run", summary, n=55_000, folds=folds, test_start=50_000)
+    assert len(pd.read_csv(run / "runs.csv")) == len(summary) * 9 > 250
+    out = build_report(run)
+    assert out.stat().st_size < 5 * 2**20
+    assert out.read_text(encoding="utf-8").count("<svg") == 10
+
+
+def test_report_imports_neither_torch_nor_optuna() -> None:
+    code = (
+        "import sys, lstmsizer.report\n"
+        "print(sorted(m for m in ('torch', 'optuna') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
