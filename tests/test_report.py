@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import numpy as np
 import pandas as pd
@@ -17,8 +18,8 @@ import pytest
 from lstmsizer.errors import DataError, OptionError
 from lstmsizer.recommend import recommend, summarize_baselines
 from lstmsizer.report import build_report, figures
-from lstmsizer.report.build import NO_DEEP_WIDE, NO_FORECASTS, NO_SERIES, NO_SPEED, SLOTS
-from lstmsizer.report.data import read_run
+from lstmsizer.report.build import NO_DEEP_WIDE, NO_FORECASTS, NO_SERIES, SLOTS
+from lstmsizer.report.data import read_configs, read_run
 from lstmsizer.report.facts import data_facts, duration, environment_facts, plus_minus
 from lstmsizer.report.numbers import (
     acf_view,
@@ -26,15 +27,18 @@ from lstmsizer.report.numbers import (
     baseline_bands,
     capacity_lines,
     equal_budget_pairs,
+    forecast_window,
     gradient_lines,
     loss_by_units,
     parameters_by_units,
     rmse_by_units,
     span_ranges,
     speed_lines,
+    spread,
     thin,
 )
-from lstmsizer.report.results import Series
+from lstmsizer.report.plots import unit_ticks
+from lstmsizer.report.results import Forecasts, Series
 
 # Hand-written summary: (config, units, layers, parameters, mean_rmse, se_rmse, train, val)
 SMALL = [
@@ -176,6 +180,15 @@ def test_rmse_by_units_is_one_line_per_depth_with_the_summary_numbers(full: Path
     assert two.x == (2, 4) and two.y == (2.5, 2.1) and two.err == (0.4, 0.3)
 
 
+def test_failed_configurations_are_left_out_of_the_lines() -> None:
+    rows = [*SMALL[:2], ("lstm-u16-l1", 16, 1, 1169, math.nan, math.nan, math.nan, math.nan)]
+    configs = read_configs(_summary(rows))
+    (line,) = rmse_by_units(configs)
+    assert line.x == (2, 4) and line.err == (0.5, 0.25)
+    assert parameters_by_units(configs)[0].x == (2, 4, 16)  # its size is still known
+    assert len(loss_by_units(configs)) == 2 and loss_by_units(configs)[0].x == (2, 4)
+
+
 def test_baselines_are_mean_and_standard_error_over_folds(full: Path) -> None:
     baselines = {b.model: b for b in read_run(full).baselines}
     assert baselines["naive"].mean_rmse == pytest.approx(5.0)
@@ -270,6 +283,11 @@ def test_page_has_every_section_the_verdict_and_both_code_blocks(full: Path, pag
     assert "layers.LSTM(4)" in page and "nn.LSTM(1, 4, batch_first=True)" in page
     assert "multiples of 32 are faster" in page  # the claims table
     assert page.count('<table class="sortable"') == 4  # summary, baselines, test, claims
+    columns = re.search(r'id="summary"><thead><tr>(.*?)</tr>', page)
+    assert columns and re.findall(r">([^<]+)</th>", columns.group(1))[:5] == [
+        "model", "config", "parameters", "mean rmse", "se rmse"
+    ]  # fmt: skip
+    assert '<tr class="rec"><td>LSTM(4)</td><td>lstm-u4-l1</td>' in page
 
 
 def test_page_has_one_svg_per_figure_and_a_png_of_each(full: Path, page: str) -> None:
@@ -289,18 +307,24 @@ def test_page_is_offline_and_links_the_raw_files_relatively(page: str) -> None:
         assert f'href="{name}"' in page
 
 
-def test_report_elsewhere_links_back_to_the_run_folder(full: Path, tmp_path: Path) -> None:
-    out = build_report(full, tmp_path / "out" / "page.html")
+def test_report_elsewhere_links_back_to_the_run_folder(tmp_path: Path) -> None:
+    run = write_run(tmp_path / "my run", _summary(SMALL[:2]), extras=False)
+    out = build_report(run, tmp_path / "out" / "page.html")
     text = out.read_text(encoding="utf-8")
     (link,) = re.findall(r'href="([^"]*runs\.csv)"', text)
-    assert link.startswith("../") and (out.parent / link).resolve() == (full / "runs.csv").resolve()
+    assert link == "../my%20run/runs.csv"
+    (png,) = re.findall(r'href="([^"]*rmse\.png)"', text)
+    assert (out.parent / unquote(png)).resolve() == (run / "plots" / "rmse.png").resolve()
 
 
 def test_missing_parts_are_said_in_words(tmp_path: Path) -> None:
     run = write_run(tmp_path / "bare", _summary(SMALL[:4]), extras=False)
     text = build_report(run).read_text(encoding="utf-8")
-    for words in (NO_SERIES, NO_FORECASTS, NO_SPEED, NO_DEEP_WIDE):
+    for words in (NO_SERIES, NO_FORECASTS, NO_DEEP_WIDE):
         assert words.replace("'", "&#x27;") in text
+    assert (
+        f"No speed measurements in this run: run `lstmsizer speed --out {run}/speed.json`" in text
+    )
     assert f"No diagnostics in this run: run `lstmsizer diagnose {run}`." in text
     assert "No claims checked in this run" in text
     assert text.count("<svg") == 3  # error, losses and parameters against units
@@ -310,13 +334,15 @@ def test_missing_parts_are_said_in_words(tmp_path: Path) -> None:
     assert set(figures(run)) == {"rmse", "loss", "parameters"}
 
 
-def test_unreadable_optional_file_is_noted_not_fatal(tmp_path: Path) -> None:
-    run = write_run(tmp_path / "run", _summary(SMALL))
+def test_unreadable_or_empty_optional_files_are_noted_not_fatal(tmp_path: Path) -> None:
+    run = write_run(tmp_path / "run", _summary(SMALL[:2]), extras=False)
     (run / "diagnostics.json").write_text("{not json")
     (run / "speed.json").write_text(json.dumps({"rows": [{"unit_count": 3}]}))
+    (run / "forecasts.csv").write_text("\n")  # a sweep with no test share writes it empty
     text = build_report(run).read_text(encoding="utf-8")
     assert "diagnostics.json could not be read" in text
-    assert 'id="fig-capacity"' in text and NO_SPEED in text
+    assert "forecasts.csv could not be read" not in text and NO_FORECASTS in text
+    assert 'id="fig-capacity"' in text and "No speed measurements in this run" in text
 
 
 def test_diagnostics_deep_wide_takes_precedence(tmp_path: Path) -> None:
@@ -330,6 +356,77 @@ def test_diagnostics_deep_wide_takes_precedence(tmp_path: Path) -> None:
     assert "deep_wide" in figures(run)
 
 
+def test_diagnostics_written_per_size_are_read(tmp_path: Path) -> None:
+    # the layout of lstmsizer diagnose: one entry per retrained size, lags newest first
+    def size(units: int, layers: int) -> dict[str, Any]:
+        profile = {"lags": [1, 2, 3], "saliency": [1.0, 0.5, 0.25], "saliency_ratio": 0.25}
+        layer = {
+            "units": units,
+            "participation_ratio": units / 2,
+            "components_90": 1,
+            "components_99": 2,
+            "dead_share": 0.0,
+            "saturated_share": None,
+        }
+        return {
+            "config": f"lstm-u{units}-l{layers}",
+            "recommended": False,
+            "diagnostics": {
+                "units": units,
+                "layers": layers,
+                "capacity": {"layers": [layer] * layers},
+                "gradients": {**profile, "stage": "trained"},
+                "gradients_init": {**profile, "stage": "init", "saliency": [2.0, 1.0, 0.5]},
+            },
+        }
+
+    pair = {
+        "deep_config": "lstm-u4-l2",
+        "deep_parameters": 245,
+        "deep_mean_rmse": 2.1,
+        "deep_se_rmse": 0.3,
+        "wide_config": "lstm-u7-l1",
+        "wide_parameters": 260,
+        "wide_mean_rmse": 2.2,
+        "wide_se_rmse": 0.1,
+        "verdict": "tie",
+    }
+    payload = {"sizes": [size(4, 1), size(8, 1), size(4, 2)],
+               "deep_vs_wide": {"pairs": [pair], "ties": 1}}  # fmt: skip
+    run = write_run(tmp_path / "run", _summary(SMALL), extras=False)
+    (run / "diagnostics.json").write_text(json.dumps(payload))
+    folder = read_run(run)
+    assert folder.capacity is not None and folder.gradients is not None
+    assert [(c.units, c.layers, c.participation_ratio, c.pcs_90) for c in folder.capacity] == [
+        (4, 1, 2.0, 1.0), (8, 1, 4.0, 1.0), (4, 2, 2.0, 1.0)
+    ]  # fmt: skip
+    assert math.isnan(folder.capacity[0].saturated_share)
+    trained = gradient_lines(folder.gradients, "trained")
+    assert [line.label for line in trained] == ["4 units", "8 units", "2 × 4 units"]
+    assert trained[0].x == (1, 2, 3) and trained[0].y == (1.0, 0.5, 0.25)
+    assert gradient_lines(folder.gradients, "init")[0].y == (2.0, 1.0, 0.5)
+    (deep_wide,) = folder.deep_wide or ()
+    assert (deep_wide.deep, deep_wide.wide, deep_wide.wide_se) == (
+        "2-layer LSTM(4)",
+        "LSTM(7)",
+        0.1,
+    )
+
+
+def test_label_spreading_forecast_window_and_unit_ticks() -> None:
+    assert spread([0.5, 0.1, 0.12], gap=0.05) == pytest.approx([0.5, 0.1, 0.15])
+    assert spread([0.99, 0.98], gap=0.05) == pytest.approx([1.0, 0.95])
+    n = 2000
+    span = np.where(np.arange(n) < 1500, "validation", "test")
+    values = np.arange(n, dtype=float)
+    cut = forecast_window(Forecasts(values, span, values, values, values), max_points=100)
+    assert cut.x[0] == 1450 and cut.x[-1] == 1549 and (cut.span == "test").sum() == 50
+    assert unit_ticks([1, 2, 3, 4, 8, 10, 16, 21, 32, 100, 127, 128, 129, 256]) == [
+        1, 2, 4, 8, 16, 32, 128, 256
+    ]  # fmt: skip
+    assert unit_ticks([96, 100, 128]) == [128]
+
+
 def test_markdown_references_the_pngs(full: Path) -> None:
     out = build_report(full, format="md")
     text = out.read_text(encoding="utf-8")
@@ -338,7 +435,7 @@ def test_markdown_references_the_pngs(full: Path) -> None:
     assert "```python\nimport keras" in text
     for slot in SLOTS:
         assert f"](plots/{slot.name}.png)" in text
-    assert "| lstm-u4-l1 |" in text and "[runs.csv](runs.csv)" in text
+    assert "| LSTM(4) | lstm-u4-l1 | 101 |" in text and "[runs.csv](runs.csv)" in text
 
 
 def test_bad_arguments_name_the_problem(full: Path, tmp_path: Path) -> None:
@@ -369,8 +466,8 @@ def _default_grid() -> pd.DataFrame:
 def test_default_sweep_report_stays_small(tmp_path: Path) -> None:
     summary = _default_grid()
     # a long series too: the series and forecast lines are thinned, not drawn point by point
-    folds = [{"train_end": k * 10_000, "n": (k + 1) * 10_000} for k in (2, 3, 4)]
-    run = write_run(tmp_path / "run", summary, n=55_000, folds=folds, test_start=50_000)
+    folds = [{"train_end": k * 5_000, "n": (k + 1) * 5_000} for k in (2, 3, 4)]
+    run = write_run(tmp_path / "run", summary, n=27_000, folds=folds, test_start=25_000)
     assert len(pd.read_csv(run / "runs.csv")) == len(summary) * 9 > 250
     out = build_report(run)
     assert out.stat().st_size < 5 * 2**20

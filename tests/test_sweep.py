@@ -203,3 +203,24 @@ def test_two_local_workers_share_one_journal_study(tmp_path: Path) -> None:
     )
     assert _planned(runs) == _expected(spec)
     assert runs["trial"].nunique() == 4
+
+
+@pytest.mark.slow
+def test_tpe_search_finishes_the_asked_number_of_trials(tmp_path: Path) -> None:
+    spec = SweepSpec(lags=4, search="tpe", trials=3, seeds=1, folds=2, epochs=2, patience=None)
+    result = sweep(get("sine", n=150), spec=spec, out=tmp_path, workers=1)
+    assert result.runs["trial"].nunique() == 3
+    assert result.recommendation.config in set(result.table["config"])
+    searched = result.runs.iloc[0]
+    assert 1 <= int(searched["units"]) <= 1024 and 1e-4 <= float(searched["lr"]) <= 1e-2
+
+
+def test_the_largest_configurations_are_planned_first(tmp_path: Path) -> None:
+    from lstmsizer.sweep.engine import Job
+
+    spec = SweepSpec(units=(2, 64, 8), layers=(1, 2))
+    configs = {c.id: c for c in configurations(spec, 1)}
+    order = Job(spec, get("seed"), None, "s", tmp_path, configs).largest_first()
+    # 1 x 111 (the equal-budget width of 2 x 64) is a little larger than 2 x 64 itself.
+    assert order[:2] == ["lstm-u111-l1", "lstm-u64-l2"] and order[-1] == "lstm-u2-l1"
+    assert sorted(order) == sorted(configs)

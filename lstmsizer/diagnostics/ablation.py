@@ -71,7 +71,7 @@ def head_ablation(
 
     Args:
         states: (N, U) last-layer final hidden states.
-        weight: (H, U) head weight; bias: (H,) head bias.
+        weight: (H, U) head weight.
         bias: (H,) head bias.
         target: (N, H) targets on the original scale.
         scaler: Brings head outputs (scaled target, column 0) back to the original scale;
@@ -107,9 +107,8 @@ def head_ablation(
     rise = np.asarray(curve) - base_rmse
     ok = (rise < tolerance * base_rmse) | (rise <= 0)
     removable = int(np.argmin(ok)) - 1 if not ok.all() else units
-    statement = (
-        f"{removable} of {units} units can be removed with under {tolerance:.0%} RMSE increase"
-    )
+    share = f"{100 * tolerance:g}%"
+    statement = f"{removable} of {units} units can be removed with under {share} RMSE increase"
     return AblationResult(
         units=units,
         windows=int(h.shape[0]),

@@ -71,11 +71,16 @@ figcaption { color: var(--muted); font-size: 0.9rem; margin-top: 0.3rem; }
 figcaption a { font-size: 0.8rem; }
 .missing { border: 1px dashed #afb8c1; border-radius: 6px; padding: 1rem 1.2rem;
   color: var(--muted); background: var(--soft); align-self: start; }
-.missing h3 { color: var(--ink); }
+.missing h3 { color: var(--ink); margin-top: 0; }
 .notes { border-left: 4px solid var(--warn); background: var(--warn-bg); padding: 0.6rem 1rem;
   border-radius: 4px; }
 ul.files { columns: 2 14rem; padding-left: 1.2rem; }
 footer { margin-top: 3rem; color: var(--muted); font-size: 0.85rem; }
+@media (max-width: 600px) {
+  .page { padding: 1.2rem 1rem 3rem; }
+  h1 { font-size: 1.6rem; }
+  .verdict { font-size: 1.1rem; }
+}
 @media (min-width: 980px) {
   .figs, .two { grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); }
   .code-grid { grid-template-columns: minmax(0, 2fr) minmax(0, 3fr); align-items: start; }

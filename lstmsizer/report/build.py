@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
+import numpy as np
 from matplotlib.figure import Figure
 
 from lstmsizer.errors import check_choice
@@ -44,7 +45,7 @@ NO_FORECASTS = (
     "sweeps by newer lstmsizer versions write it."
 )
 NO_DIAGNOSTICS = "No diagnostics in this run: run `lstmsizer diagnose {run}`."
-NO_SPEED = "No speed measurements in this run: run `lstmsizer speed` and keep speed.json here."
+NO_SPEED = "No speed measurements in this run: run `lstmsizer speed --out {run}/speed.json`."
 NO_DEEP_WIDE = (
     "No deep-versus-wide comparison: this run has no stacked configuration with a one-layer "
     "configuration of about the same parameter count (sweep with --layers 1 2 and equal budget)."
@@ -70,7 +71,7 @@ def _series(run: RunFolder) -> Figure | None:
 
 
 def _acf(run: RunFolder) -> Figure | None:
-    if run.series is None:
+    if run.series is None or np.isfinite(run.series.value).sum() < 3:
         return None
     lags = int((run.info.get("spec") or {}).get("lags") or 1)
     return plot_autocorrelation(acf_view(run.series, lags))
@@ -96,7 +97,8 @@ SLOTS = (
          "model's input window and the grey band is ±1.96/√n (no correlation).", _acf, NO_SERIES),
     Slot("rmse", "sizing", "Error against units",
          "Validation RMSE on the original scale, mean ± standard error over seeds × folds; the "
-         "grey bands are the best baselines (mean ± SE) on the same folds.",
+         "grey bands are the two best baselines and naive (the last value), mean ± SE on the "
+         "same folds.",
          lambda r: plot_rmse(r.configs, r.baselines, r.recommended.config), ""),
     Slot("loss", "sizing", "Under- and over-fitting",
          "Training loss (solid) and validation loss (dashed) at the best epoch: a widening gap "

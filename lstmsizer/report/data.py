@@ -82,7 +82,7 @@ def read_forecasts(path: Path) -> Forecasts:
 
     return Forecasts(
         x=_x_axis(frame, FORECASTS),
-        span=frame[FORECASTS["span"][0]].astype(str).to_numpy(),
+        span=columns["span"].astype(str).to_numpy(),
         actual=numbers(columns["actual"]),
         recommended=numbers(columns["recommended"]),
         baseline=numbers(nan if baseline is None else baseline),
@@ -126,7 +126,8 @@ def read_baselines(frame: pd.DataFrame) -> tuple[Baseline, ...]:
 
 def read_recommended(payload: Mapping[str, Any]) -> Recommended:
     """The "recommendation" object of recommendation.json."""
-    rec = payload.get("recommendation") or {}
+    rec = payload.get("recommendation")
+    rec = rec if isinstance(rec, Mapping) else {}
     units, layers = to_int(rec.get("units")), to_int(rec.get("layers"), 1)
     cell, activation = to_text(rec.get("cell")) or "lstm", to_text(rec.get("activation")) or "tanh"
     needed = rec.get("lstm_needed")

@@ -18,6 +18,7 @@ from lstmsizer.report.plots import (
     MUTED,
     auto_log_y,
     draw_lines,
+    legend,
     new_figure,
     plain_log,
     styled,
@@ -40,7 +41,7 @@ def plot_capacity(capacity: Sequence[Capacity]) -> Figure:
     plain_log(ax.yaxis)
     ax.set_title("Units used against units given")
     ax.set_ylabel("effective hidden dimensions")
-    ax.legend(loc="upper left")
+    legend(ax, loc="upper left")
     return fig
 
 
@@ -63,7 +64,7 @@ def plot_gradients(gradients: Sequence[Gradient]) -> Figure:
         ax.set_xlabel("lag (steps back)")
         ax.set_title("at initialisation" if stage == "init" else stage)
     axes[0].set_ylabel("gradient norm of the forecast")
-    axes[-1].legend(loc="best", ncols=2 if len(labels) > 5 else 1)
+    legend(axes[-1], loc="best", ncols=2 if len(labels) > 5 else 1)
     fig.suptitle("Gradient norm against lag, per size", x=0.01, ha="left", fontsize=11)
     return fig
 
@@ -129,6 +130,6 @@ def plot_deep_wide(pairs: Sequence[DeepWide]) -> Figure:
     ax.set_ylim(-0.7, len(rows) - 0.3)
     ax.set_title("Deep against wide at equal parameter budget")
     ax.set_xlabel("validation RMSE (mean ± SE)")
-    ax.legend(loc="best")
+    legend(ax, loc="best")
     fig.set_figheight(max(4.0, 0.45 * len(rows) + 1.5))
     return fig

@@ -59,6 +59,12 @@ def duration(seconds: object) -> str:
     return f"{int(s // 3600)} h {int(s % 3600 // 60):02d} min"
 
 
+def network(run: RunFolder) -> str:
+    """LSTM when only LSTMs were swept, else recurrent (for titles)."""
+    cells = {c.cell for c in run.configs}
+    return "LSTM" if cells <= {"lstm"} else "recurrent"
+
+
 def _get(mapping: Any, key: str) -> Any:
     return mapping.get(key) if isinstance(mapping, Mapping) else None
 

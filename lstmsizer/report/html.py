@@ -14,6 +14,7 @@ from lstmsizer.report.facts import (
     Facts,
     data_facts,
     environment_facts,
+    network,
     number,
     plus_minus,
 )
@@ -92,7 +93,7 @@ def header(run: RunFolder) -> str:
         )
     return (
         f'<header><p class="kicker">lstmsizer report · {escape(str(run.path.name))}</p>'
-        f"<h1>How many LSTM units for {escape(name)}?</h1>"
+        f"<h1>How many {network(run)} units for {escape(name)}?</h1>"
         f'<p class="verdict{needed}" id="verdict">{escape(rec.verdict)}</p>'
         f'<dl class="stats">{"".join(stats)}</dl></header>'
     )  # fmt: skip
@@ -190,7 +191,7 @@ def claims(run: RunFolder) -> str:
     if not run.claims:
         return (
             '<div class="missing" id="claims"><h3>Forum claims</h3><p>No claims checked in '
-            "this run: claims.json is written by the diagnostics.</p></div>"
+            "this run: the run folder has no claims.json.</p></div>"
         )
     rows = [(c.claim, c.verdict, c.evidence) for c in run.claims]
     return "<h3>Forum claims, measured</h3>" + plain_table(
@@ -218,14 +219,7 @@ def configurations(run: RunFolder) -> str:
     rec = run.recommended
     marks = {rec.best_config: "best", rec.config: "rec"}
     base_rows = [(b.model, plus_minus(b.mean_rmse, b.se_rmse), str(b.runs)) for b in run.baselines]
-    labels = {c.config: c.label for c in run.configs}
-    key = run.summary.columns.index("config") if "config" in run.summary.columns else None
-    summary = Table(
-        ("model", *run.summary.columns),
-        tuple(
-            (labels.get(str(r[key]), "") if key is not None else "", *r) for r in run.summary.rows
-        ),
-    )
+    summary = summary_table(run)
     parts = [
         "<p>Click a column header to sort. The recommended row is highlighted.</p>",
         table_html(summary, "summary", marks),

@@ -7,8 +7,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from lstmsizer.report.facts import Facts, data_facts, environment_facts, number, plus_minus
-from lstmsizer.report.results import RunFolder, Table
+from lstmsizer.report.facts import (
+    Facts,
+    data_facts,
+    environment_facts,
+    network,
+    number,
+    plus_minus,
+)
+from lstmsizer.report.results import RunFolder
 
 if TYPE_CHECKING:
     from lstmsizer.report.build import Drawn
@@ -34,10 +41,12 @@ def _facts(facts: Facts) -> str:
     return md_table(("", ""), facts)
 
 
-def _summary(table: Table) -> str:
+def _summary(run: RunFolder) -> str:
+    table, labels = run.summary, {c.config: c.label for c in run.configs}
     columns = [c for c in SUMMARY_COLUMNS if c in table.columns]
     index = [table.columns.index(c) for c in columns]
-    return md_table(columns, ([row[k] for k in index] for row in table.rows))
+    rows = ([labels.get(str(row[index[0]]), ""), *(row[k] for k in index)] for row in table.rows)
+    return md_table(["model", *columns], rows)
 
 
 def render_markdown(run: RunFolder, drawn: Sequence[Drawn], base: Path) -> str:
@@ -51,7 +60,7 @@ def render_markdown(run: RunFolder, drawn: Sequence[Drawn], base: Path) -> str:
     rec = run.recommended
     name = (run.info.get("data") or {}).get("name") or run.path.name
     out = [
-        f"# How many LSTM units for {name}?",
+        f"# How many {network(run)} units for {name}?",
         f"**{rec.verdict}**",
         f"Recommended: **{rec.label or rec.config}**, {number(rec.parameters)} parameters, "
         f"validation RMSE {plus_minus(rec.mean_rmse, rec.se_rmse)}; best baseline "
@@ -81,7 +90,7 @@ def render_markdown(run: RunFolder, drawn: Sequence[Drawn], base: Path) -> str:
                 ((c.claim, c.verdict, c.evidence) for c in run.claims),
             )
         )
-    out += ["## Every configuration", _summary(run.summary), "## Baselines"]
+    out += ["## Every configuration", _summary(run), "## Baselines"]
     out.append(
         md_table(
             ("baseline", "validation RMSE (mean ± SE)", "folds"),

@@ -84,8 +84,9 @@ def thin(x: np.ndarray, y: np.ndarray, max_points: int = 4000) -> tuple[np.ndarr
     keep: list[int] = []
     for lo, hi in itertools.pairwise(edges):
         chunk = y[lo:hi]
-        pair = sorted({lo + int(np.nanargmin(chunk)), lo + int(np.nanargmax(chunk))})
-        keep.extend(pair)
+        if np.isnan(chunk).all():
+            continue
+        keep.extend(sorted({lo + int(np.nanargmin(chunk)), lo + int(np.nanargmax(chunk))}))
     index = np.array(keep)
     return x[index], y[index]
 
@@ -120,7 +121,7 @@ def rmse_by_units(configs: Sequence[Config]) -> list[Line]:
     ]
 
 
-def baseline_bands(baselines: Sequence[Baseline], keep: int = 3) -> list[Band]:
+def baseline_bands(baselines: Sequence[Baseline], keep: int = 2) -> list[Band]:
     """The best `keep` baselines (and naive, the last value, always) as mean ± SE bands."""
     finite = sorted((b for b in baselines if math.isfinite(b.mean_rmse)), key=lambda b: b.mean_rmse)
     chosen = finite[:keep] + [b for b in finite[keep:] if b.model == "naive"]

@@ -165,6 +165,12 @@ def label_bands(ax: Axes, bands: Sequence[Band]) -> None:
         )  # fmt: skip
 
 
+def legend(ax: Axes, **options: Any) -> None:
+    """The axes' legend, when anything on it has a label."""
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(**options)
+
+
 def mark(ax: Axes, x: float, y: float, text: str) -> None:
     """Ring a point and name it, on the side with more room."""
     ax.plot([x], [y], "o", ms=11, mfc="none", mec=INK, mew=1.4, zorder=5)
@@ -233,7 +239,7 @@ def plot_rmse(
             mark(ax, c.units, c.mean_rmse, "recommended")
     ax.set_title("Validation RMSE against units (mean ± SE over seeds × folds)")
     ax.set_ylabel("RMSE (original scale)")
-    ax.legend(loc="best")
+    legend(ax, loc="best")
     return fig
 
 
@@ -252,7 +258,7 @@ def plot_losses(configs: Sequence[Config]) -> Figure:
     auto_log_y(ax, [y for line in lines for y in line.y])
     ax.set_title("Training and validation loss against units")
     ax.set_ylabel("loss (MSE, scaled)")
-    ax.legend(loc="best")
+    legend(ax, loc="best")
     return fig
 
 
@@ -270,7 +276,7 @@ def plot_parameters(configs: Sequence[Config], recommended: str | None = None) -
             mark(ax, c.units, c.parameters, f"recommended: {c.parameters:,}")
     ax.set_title("Parameters against units")
     ax.set_ylabel("trainable parameters")
-    ax.legend(loc="upper left")
+    legend(ax, loc="upper left")
     return fig
 
 

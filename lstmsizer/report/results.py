@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -173,7 +173,20 @@ class Table:
 
 @dataclass(frozen=True)
 class RunFolder:
-    """Everything the report shows; None marks a part the run folder does not have."""
+    """Everything the report shows; None marks a part the run folder does not have.
+
+    Attributes:
+        path: The run folder.
+        recommended: recommendation.json's recommendation.
+        info: recommendation.json's data, spec, study, environment and seconds, as written.
+        configs: summary.csv, one Config per configuration.
+        baselines: baselines.csv summarised, best first.
+        summary, test: summary.csv and test.csv as they are, for the tables.
+        runs: Models trained (rows of runs.csv).
+        series, forecasts, capacity, gradients, deep_wide, speed, claims: The optional parts.
+        problems: One sentence per optional file that was there but could not be read.
+        files: The run folder's files the report links to.
+    """
 
     path: Path
     recommended: Recommended
@@ -191,4 +204,4 @@ class RunFolder:
     speed: Speed | None = None
     claims: tuple[Claim, ...] | None = None
     problems: tuple[str, ...] = ()
-    files: tuple[str, ...] = field(default=())
+    files: tuple[str, ...] = ()

@@ -14,6 +14,7 @@ import optuna
 from optuna.trial import FrozenTrial, Trial, TrialState
 
 from lstmsizer.datasets import Dataset
+from lstmsizer.models import keras_parameter_count
 from lstmsizer.splits import Split, rolling_origin_folds
 from lstmsizer.sweep.plan import Configuration, SweepSpec, fingerprint
 from lstmsizer.sweep.runs import train_configuration
@@ -56,12 +57,22 @@ class Job:
         spec = self.spec
         return rolling_origin_folds(len(self.dataset), spec.window, spec.folds, spec.test_fraction)
 
+    def largest_first(self) -> list[str]:
+        """Configuration ids by parameter count, largest first."""
+        features = 1 + self.dataset.features.shape[1]
+
+        def size(config: Configuration) -> int:
+            cell, units, layers = config.cell, config.units, config.layers
+            return keras_parameter_count(cell, units, layers, features, self.spec.horizon)
+
+        return [c.id for c in sorted(self.configs.values(), key=size, reverse=True)]
+
     def open(self, worker: int = 0) -> optuna.Study:
         """The shared study, with this sweep's sampler and pruner."""
         quiet_optuna()
         storage = open_storage(self.storage, self.run_dir)
         if self.spec.search == "grid":
-            sampler: optuna.samplers.BaseSampler = PlanSampler(list(self.configs))
+            sampler: optuna.samplers.BaseSampler = PlanSampler(self.largest_first(), worker)
             pruner: optuna.pruners.BasePruner = optuna.pruners.NopPruner()
         else:
             sampler = optuna.samplers.TPESampler(seed=self.spec.seed + worker)

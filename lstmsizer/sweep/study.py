@@ -153,12 +153,13 @@ class PlanSampler(BaseSampler):
     """Grid sampler over configuration ids that skips every id already settled.
 
     Optuna's GridSampler treats a failed (interrupted) point as visited; this one runs it
-    again, and spreads concurrent workers over different ids to make clashes rare.
+    again. Ids come largest first, so the longest trainings do not end up alone at the end;
+    worker k starts k places down the list, so concurrent workers rarely pick the same id.
     """
 
-    def __init__(self, ids: Sequence[str], seed: int | None = None) -> None:
+    def __init__(self, ids: Sequence[str], worker: int = 0) -> None:
         self.ids = list(ids)
-        self._offset = (os.getpid() if seed is None else seed) % max(len(self.ids), 1)
+        self._offset = worker
 
     def infer_relative_search_space(
         self, study: optuna.Study, trial: FrozenTrial
