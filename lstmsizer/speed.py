@@ -20,7 +20,7 @@ import lstmsizer
 from lstmsizer.config import Cell, ModelSpec
 from lstmsizer.errors import check, check_int
 from lstmsizer.models import TRAINING_FLOPS_FACTOR, build_net, flops_per_sample
-from lstmsizer.training import resolve_device, using_threads
+from lstmsizer.training import device_name, resolve_device, using_threads
 
 DEFAULT_UNITS: tuple[int, ...] = (8, 16, 32, 64, 96, 100, 127, 128, 129, 192, 255, 256, 384, 512)
 
@@ -279,17 +279,6 @@ def verdict(comparisons: Sequence[dict[str, Any]], hardware: str = "CPU") -> str
         f"within ±{TOLERANCE:.0%}.",
         1: f"Multiples of 32 were slower on this {hardware}: {detail}.",
     }[_sign(ratio)]
-
-
-def device_name(device: torch.device) -> str:
-    """GPU name on CUDA; the CPU model from /proc/cpuinfo or platform elsewhere."""
-    if device.type == "cuda":
-        return torch.cuda.get_device_name(device)
-    with contextlib.suppress(OSError), open("/proc/cpuinfo", encoding="utf-8") as info:
-        for line in info:
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.processor() or platform.machine() or "unknown CPU"
 
 
 class _Step:

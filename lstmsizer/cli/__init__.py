@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import sys
 
-from lstmsizer.cli import analysis, core, sweep
+from lstmsizer.cli import analysis, core, report, sweep
 from lstmsizer.cli.app import app
 from lstmsizer.errors import LstmsizerError
 
-__all__ = ["analysis", "app", "core", "main", "sweep"]
+__all__ = ["analysis", "app", "core", "main", "report", "sweep"]
 
 
 def main() -> None:

@@ -128,11 +128,15 @@ def sweep_command(
         workers=workers,
         progress=progress,
     )
+    from lstmsizer.report import build_report
+
+    report = build_report(result.run_dir)
     if json_output:
         rec = result.recommendation.to_dict()
         print_json(
             {
                 "run_dir": str(result.run_dir),
+                "report": str(report),
                 "recommendation": rec,
                 "table": records(result.table),
                 "baselines": records(result.baselines),
@@ -142,6 +146,7 @@ def sweep_command(
         )
         return
     _render(result)
+    console.print(f"Report: {report}", markup=False, soft_wrap=True)
 
 
 def _render(result: SweepResult) -> None:
@@ -167,7 +172,7 @@ def _render(result: SweepResult) -> None:
         table("Baselines on the same folds", ("baseline", "RMSE ± SE"), brow, "RMSE ± SE")
     )
     rec = result.recommendation
-    console.print(f"\n{rec.verdict}\n", markup=False)
+    console.print(f"\n{rec.verdict}\n", markup=False, soft_wrap=True)
     if len(result.test):
         tt = result.test
         trow = zip(tt["model"].astype(str), column(tt["rmse"]), column(tt["mae"]), strict=True)

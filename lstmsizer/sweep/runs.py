@@ -17,6 +17,7 @@ from lstmsizer.evaluation import score_forecaster
 from lstmsizer.forecaster import LSTMForecaster, fit_seeds
 from lstmsizer.splits import Split
 from lstmsizer.sweep.plan import Configuration, SweepSpec
+from lstmsizer.training import device_name
 
 RunCallback = Callable[[int, dict[str, object]], None]
 """Called after each run with (run index, row); may raise optuna.TrialPruned."""
@@ -24,12 +25,12 @@ RunCallback = Callable[[int, dict[str, object]], None]
 
 def environment() -> dict[str, object]:
     """Versions and hardware recorded with every result."""
-    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
+    gpu = device_name(torch.device("cuda")) if torch.cuda.is_available() else None
     return {
         "lstmsizer": __version__,
         "torch": torch.__version__,
         "python": platform.python_version(),
-        "cpu": platform.processor() or platform.machine(),
+        "cpu": device_name(torch.device("cpu")),
         "gpu": gpu,
     }
 
