@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from lstmsizer.cli.app import app
-from lstmsizer.cli.options import BatchSize, Lags, console
+from lstmsizer.cli.options import BatchSize, Lags, Progress, console
 from lstmsizer.cli.render import print_json, table
 from lstmsizer.errors import OptionError
 
@@ -48,10 +48,7 @@ def speed_command(
         str | None,
         typer.Option(help="Also write the result to this JSON file.", show_default="no file"),
     ] = None,
-    progress: Annotated[
-        bool | None,
-        typer.Option(help="Progress bar on stderr.", show_default="when stderr is a terminal"),
-    ] = None,
+    progress: Progress = None,
 ) -> None:
     """Time a training step per unit count here; are multiples of 8 or 32 faster?"""
     from lstmsizer.speed import measure_speed

@@ -11,6 +11,7 @@ import typer
 
 from lstmsizer.cli.app import app
 from lstmsizer.cli.options import (
+    Activation,
     BatchSize,
     CellOption,
     Column,
@@ -22,6 +23,7 @@ from lstmsizer.cli.options import (
     JsonOutput,
     Lags,
     Layers,
+    Progress,
     Steps,
     TimeColumn,
     Units,
@@ -29,7 +31,7 @@ from lstmsizer.cli.options import (
     load_data,
 )
 from lstmsizer.cli.render import column, missing, print_json, records, table
-from lstmsizer.config import ACTIVATIONS, Init, Loss, ModelSpec, Scaling, TrainSpec
+from lstmsizer.config import Init, Loss, ModelSpec, Scaling, TrainSpec
 
 if TYPE_CHECKING:
     from lstmsizer.contract import Forecaster
@@ -73,9 +75,7 @@ def fit_command(
     units: Units = 32,
     layers: Layers = 1,
     cell: CellOption = "lstm",
-    activation: Annotated[
-        str, typer.Option(help=f"Cell activation (Keras meaning): {', '.join(ACTIVATIONS)}.")
-    ] = "tanh",
+    activation: Activation = "tanh",
     dropout: Annotated[float, typer.Option(help="Dropout between stacked layers.")] = 0.0,
     init: Annotated[Init, typer.Option(help="Weight initialisation scheme.")] = ModelSpec.init,
     epochs: Annotated[int, typer.Option(help="Maximum passes over the training windows.")] = 100,
@@ -101,10 +101,7 @@ def fit_command(
         str | None, typer.Option(help="Write the trained model to this file.", show_default="no")
     ] = None,
     json_output: JsonOutput = False,
-    progress: Annotated[
-        bool | None,
-        typer.Option(help="Progress bar on stderr.", show_default="when stderr is a terminal"),
-    ] = None,
+    progress: Progress = None,
 ) -> None:
     """Train one configuration and score it against the baselines on held-out data."""
     from lstmsizer.config import SplitSpec, WindowSpec

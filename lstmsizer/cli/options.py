@@ -7,13 +7,20 @@ from typing import TYPE_CHECKING, Annotated, Literal
 import typer
 from rich.console import Console
 
-from lstmsizer.config import Cell
+from lstmsizer.config import ACTIVATIONS, Cell
 
 if TYPE_CHECKING:
     from lstmsizer.datasets import Dataset
 
 console = Console(highlight=False)  # results go to stdout; progress bars go to stderr
 
+Progress = Annotated[
+    bool | None,
+    typer.Option(help="Progress bar on stderr.", show_default="when stderr is a terminal"),
+]
+Activation = Annotated[
+    str, typer.Option(help=f"Cell activation (Keras meaning): {', '.join(ACTIVATIONS)}.")
+]
 Units = Annotated[int, typer.Option(help="Units per recurrent layer: the width of the state.")]
 Lags = Annotated[int, typer.Option(help="Past time steps each window reads.")]
 Layers = Annotated[int, typer.Option(help="Stacked recurrent layers.")]

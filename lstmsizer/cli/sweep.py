@@ -9,6 +9,7 @@ import typer
 from lstmsizer.cli.analysis import ints
 from lstmsizer.cli.app import app
 from lstmsizer.cli.options import (
+    Activation,
     BatchSize,
     DataArgument,
     DatasetOption,
@@ -17,12 +18,12 @@ from lstmsizer.cli.options import (
     Horizon,
     JsonOutput,
     Lags,
+    Progress,
     TimeColumn,
     console,
     load_data,
 )
 from lstmsizer.cli.render import column, print_json, records, table
-from lstmsizer.config import ACTIVATIONS
 
 if TYPE_CHECKING:
     from lstmsizer.sweep import SweepResult
@@ -50,9 +51,7 @@ def sweep_command(
     cell: Annotated[
         str, typer.Option(help="Cells to try, comma separated: lstm,gru,rnn.")
     ] = "lstm",
-    activation: Annotated[
-        str, typer.Option(help=f"Cell activation (Keras meaning): {', '.join(ACTIVATIONS)}.")
-    ] = "tanh",
+    activation: Activation = "tanh",
     seeds: Annotated[int, typer.Option(help="Seeds per configuration and fold.")] = 3,
     folds: Annotated[int, typer.Option(help="Rolling-origin folds (expanding window).")] = 3,
     test: Annotated[
@@ -88,10 +87,7 @@ def sweep_command(
         str | None, typer.Option(help="Run folder.", show_default="lstmsizer-runs/<study>")
     ] = None,
     json_output: JsonOutput = False,
-    progress: Annotated[
-        bool | None,
-        typer.Option(help="Progress bar on stderr.", show_default="when stderr is a terminal"),
-    ] = None,
+    progress: Progress = None,
 ) -> None:
     """Sweep units x layers x cells over seeds and folds; recommend a size or a baseline.
 
