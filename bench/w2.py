@@ -4,10 +4,11 @@ Sunspots, 12 lags, first 80% train / last 20% validation, min-max scaling fitted
 one LSTM layer + Dense(1), Adam 1e-3, MSE, batch 32, 100 epochs, no early stopping, units
 {1,2,4,8,16,32,64,100,128,256} x seeds {0,1,2}; RMSE on the original scale.
 
-The plain loop is what one writes by hand: torch.nn.LSTM + nn.Linear, one model after the
-other, torch's default threads. lstmsizer runs its sweep engine (sweep.runs): the seeds of a
-configuration train as one batched network where that measured faster, configurations are
-shared among worker processes (one thread each). Also prints lstmsizer's time with the
+The plain loop is what one writes by hand: torch.nn.LSTM (with Keras's single bias, as
+lstmsizer) + nn.Linear, one model after the other, torch's default threads and Adam.
+lstmsizer runs its sweep engine (sweep.runs): the seeds of a configuration train as one
+batched network where that measured faster, configurations are shared among worker
+processes (one thread each). Also prints lstmsizer's time with the
 sweep's default early stopping (patience 10 on the validation block).
 
     python bench/w2.py [--units 1,2,...] [--workers 2]
@@ -46,7 +47,10 @@ def plain_run(series: np.ndarray, units: int, seed: int) -> float:
     n_train = TRAIN_END - LAGS
     torch.manual_seed(seed)
     lstm, head = nn.LSTM(1, units, batch_first=True), nn.Linear(units, 1)
-    params = [*lstm.parameters(), *head.parameters()]
+    with torch.no_grad():  # one bias vector, as in Keras and lstmsizer
+        lstm.bias_hh_l0.zero_()
+    lstm.bias_hh_l0.requires_grad_(False)
+    params = [p for p in [*lstm.parameters(), *head.parameters()] if p.requires_grad]
     opt = torch.optim.Adam(params, lr=1e-3)
     gen = torch.Generator().manual_seed(seed)
     for _ in range(EPOCHS):

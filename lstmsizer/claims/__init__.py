@@ -1,0 +1,38 @@
+"""The forum's folklore about LSTM sizes, each claim checked by a small experiment."""
+
+from __future__ import annotations
+
+from lstmsizer.claims.result import CLAIMS_FILE, FULL, QUICK, Claim, ClaimsResult, Settings
+from lstmsizer.claims.rules import (
+    INCONCLUSIVE,
+    NOT_SUPPORTED,
+    SUPPORTED,
+    VERDICTS,
+    depth_verdict,
+    gradients_verdict,
+    linear_series_verdict,
+    linear_unit_verdict,
+    memory_verdict,
+    speed_verdict,
+)
+from lstmsizer.claims.run import run_claims
+
+__all__ = [
+    "CLAIMS_FILE",
+    "FULL",
+    "INCONCLUSIVE",
+    "NOT_SUPPORTED",
+    "QUICK",
+    "SUPPORTED",
+    "VERDICTS",
+    "Claim",
+    "ClaimsResult",
+    "Settings",
+    "depth_verdict",
+    "gradients_verdict",
+    "linear_series_verdict",
+    "linear_unit_verdict",
+    "memory_verdict",
+    "run_claims",
+    "speed_verdict",
+]

@@ -1,0 +1,132 @@
+"""Run every claim experiment in turn, with a progress bar over the claims."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from lstmsizer.claims import experiments as ex
+from lstmsizer.claims.result import FULL, QUICK, Claim, ClaimsResult, Settings
+from lstmsizer.config import WindowSpec
+from lstmsizer.datasets import Dataset, resolve
+from lstmsizer.errors import check_int
+from lstmsizer.splits import rolling_origin_folds, train_val_split
+
+EXPERIMENTS: tuple[tuple[str, Callable[[ex.Context], Claim]], ...] = (
+    (ex.MEMORY, ex.more_units_for_longer_windows),
+    (ex.SPEED, ex.multiples_of_32_are_faster),
+    (ex.GRADIENTS, ex.wide_layers_make_gradients_vanish),
+    (ex.DEPTH, ex.stacking_beats_width),
+    (ex.LINEAR_UNIT, ex.one_unit_is_linear),
+    (ex.LINEAR_SERIES, ex.linear_series_needs_no_lstm),
+)
+SWEEP_TEST_FRACTION = 0.1  # SweepSpec's default, which the claim sweeps keep
+
+
+def run_claims(
+    dataset: Any = None,
+    *,
+    lags: int = 12,
+    seed: int = 0,
+    quick: bool = True,
+    progress: bool | None = False,
+    workdir: str | Path | None = None,
+    settings: Settings | None = None,
+) -> ClaimsResult:
+    """Check the forum claims about LSTM sizes with small experiments, on this data and machine.
+
+    Six claims, one experiment each (see lstmsizer.claims.experiments): more units for longer
+    windows (the delay task), multiples of 32 are faster (step time per FLOP), wide layers make
+    gradients vanish (input saliency across the lags), 3 x 128 beats 1 x 512 (a scaled-down
+    stack against one layer of equal budget), one unit is a linear regressor (LSTM(1) against
+    linear AR) and a linear series needs no LSTM (a sweep on the ``ar`` generator). Each
+    returns "supported", "not supported" or "inconclusive" by the rules of claims.rules.
+
+    Args:
+        dataset: A Dataset or anything datasets.resolve takes; None is the sunspots data.
+        lags: Window length of the experiments on the data and of the speed measurement.
+        seed: Seed of every training and every synthetic series.
+        quick: QUICK settings (about a minute) or FULL ones (several times longer).
+        progress: Progress bar over the claims on stderr; None shows it on a terminal.
+        workdir: Folder for the run folders of the two small sweeps; None uses a temporary
+            one. Re-running with the same folder and settings resumes those sweeps.
+        settings: Experiment sizes that replace the QUICK or FULL preset.
+
+    Returns:
+        The ClaimsResult; ``to_dict()`` is what claims.json holds.
+
+    Raises:
+        DataError: The data are too short for the lags and the folds.
+        OptionError: An argument is out of range.
+    """
+    check_int("lags", lags)
+    check_int("seed", seed, minimum=0)
+    chosen = settings or (QUICK if quick else FULL)
+    data = dataset if isinstance(dataset, Dataset) else resolve(dataset)
+    window = WindowSpec(lags)
+    train_val_split(len(data), window, ex.VAL_FRACTION)  # fail before a minute of work
+    rolling_origin_folds(len(data), window, chosen.folds, SWEEP_TEST_FRACTION)
+    start = time.perf_counter()
+    claims: list[Claim] = []
+    with _folder(workdir) as folder, _progress(progress, len(EXPERIMENTS)) as step:
+        ctx = ex.Context(data, lags, seed, chosen, folder)
+        for index, (name, experiment) in enumerate(EXPERIMENTS):
+            step(index, name)
+            began = time.perf_counter()
+            claim = experiment(ctx)
+            claims.append(dataclasses.replace(claim, seconds=time.perf_counter() - began))
+        step(len(EXPERIMENTS), "done")
+    from lstmsizer.sweep.runs import environment
+
+    return ClaimsResult(
+        dataset=data.name,
+        lags=lags,
+        seed=seed,
+        quick=chosen == QUICK,
+        claims=tuple(claims),
+        seconds=time.perf_counter() - start,
+        environment=environment(),
+        settings=chosen,
+    )
+
+
+@contextlib.contextmanager
+def _folder(workdir: str | Path | None) -> Iterator[Path]:
+    if workdir is not None:
+        Path(workdir).mkdir(parents=True, exist_ok=True)
+        yield Path(workdir)
+        return
+    with tempfile.TemporaryDirectory(prefix="lstmsizer-claims-") as folder:
+        yield Path(folder)
+
+
+@contextlib.contextmanager
+def _progress(show: bool | None, total: int) -> Iterator[Callable[[int, str], None]]:
+    if not (sys.stderr.isatty() if show is None else show):
+        yield lambda done, name: None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    columns = (
+        TextColumn("claims"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+    )
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("", total=total)
+        yield lambda done, name: bar.update(task, completed=done, description=name)
