@@ -67,14 +67,15 @@ def more_units_for_longer_windows(ctx: Context) -> Claim:
         units=s.memory_units,
         n=s.memory_n,
         epochs=s.memory_epochs,
+        seeds=s.memory_seeds,
         data_seed=ctx.seed,
     )
     verdict = rules.memory_verdict(
         found.delays, found.smallest_units, found.correlation, found.units, found.target_rmse
     )
     keep = ("lags", "delays", "units", "smallest_units", "correlation", "monotone")
-    numbers = {k: getattr(found, k) for k in (*keep, "target_rmse", "n", "epochs", "lr")}
-    numbers["rmse"] = [[r.d, r.units, r.rmse] for r in found.runs]
+    numbers = {k: getattr(found, k) for k in (*keep, "target_rmse", "n", "epochs", "seeds")}
+    numbers["rmse"] = [[r.d, r.units, r.seed, r.rmse] for r in found.runs]
     return _claim(MEMORY, verdict, numbers)
 
 

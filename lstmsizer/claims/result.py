@@ -32,13 +32,20 @@ class Claim(Result):
     seconds: float = 0.0
 
 
+_COUNTS = (
+    *("memory_lags", "memory_n", "memory_epochs", "memory_seeds", "speed_repeats"),
+    *("gradient_epochs", "depth_units", "linear_n", "unit_epochs", "seeds", "folds", "epochs"),
+)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Sizes of the claim experiments; QUICK and FULL are the two presets.
 
     Attributes:
-        memory_lags, memory_delays, memory_units, memory_n, memory_epochs: The delay task
-            (diagnostics.memory_length): window, delays d, widths, series length, epochs.
+        memory_lags, memory_delays, memory_units, memory_n, memory_epochs, memory_seeds: The
+            delay task (diagnostics.memory_length): window, delays d, widths, series length,
+            epochs and training seeds (0 .. memory_seeds - 1; the data take the claims' seed).
         speed_units, speed_repeats: Sizes timed and timed steps per size.
         gradient_units: (narrow, wide) widths whose saliency profiles are compared.
         gradient_epochs: Epochs of the short training before the trained profile.
@@ -55,8 +62,9 @@ class Settings:
     memory_units: tuple[int, ...] = (1, 2, 4, 8)
     memory_n: int = 400
     memory_epochs: int = 30
+    memory_seeds: int = 1
     speed_units: tuple[int, ...] = (96, 100, 127, 128, 129)
-    speed_repeats: int = 10
+    speed_repeats: int = 30
     gradient_units: tuple[int, int] = (4, 256)
     gradient_epochs: int = 20
     depth_units: int = 16
@@ -70,10 +78,10 @@ class Settings:
     lr: float = 1e-2
 
     def __post_init__(self) -> None:
-        for name in ("memory_lags", "memory_n", "memory_epochs", "speed_repeats", "linear_n"):
+        for name in _COUNTS:
             check_int(name, getattr(self, name))
-        for name in ("gradient_epochs", "depth_units", "unit_epochs", "seeds", "folds", "epochs"):
-            check_int(name, getattr(self, name))
+        for name in ("memory_delays", "memory_units", "speed_units", "linear_units"):
+            check(len(getattr(self, name)) > 0, name, "must not be empty", getattr(self, name))
         check_int("depth_layers", self.depth_layers, minimum=2)
         narrow, wide = self.gradient_units
         check(0 < narrow < wide, "gradient_units", "must be (narrow, wide) widths", (narrow, wide))
@@ -89,8 +97,9 @@ FULL = Settings(
     memory_units=(1, 2, 4, 8, 16),
     memory_n=1000,
     memory_epochs=60,
+    memory_seeds=2,
     speed_units=(96, 100, 127, 128, 129, 255, 256),
-    speed_repeats=30,
+    speed_repeats=60,
     gradient_epochs=100,
     depth_units=32,
     linear_units=(2, 8, 32, 128),

@@ -266,11 +266,11 @@ def _render_claims(result: ClaimsResult, written: str | None) -> None:
         markup=False,
     )
     if written is not None:
-        console.print(f"Written to {written}", markup=False)
+        console.print(f"Written to {written}", markup=False, soft_wrap=True)
 
 
 def _render_run(found: RunDiagnostics) -> None:
-    head: tuple[str, ...] = ("config", "units", "used", "participation", "RMSE")
+    head: tuple[str, ...] = ("config", "units", "used", "dims", "RMSE")
     head += ("sweep RMSE", "grad init", "grad trained")
     rows: list[tuple[str, ...]] = []
     for size, pr in zip(found.sizes, found.participation, strict=True):
@@ -281,10 +281,12 @@ def _render_run(found: RunDiagnostics) -> None:
         used = (str(d.ablation.units), str(d.ablation.used))
         rows.append((name, *used, *numbers, _g(d.gradients.saliency_ratio)))
     title = f"{found.dataset}: sizes retrained on the last fold ({found.train_end} values)"
-    console.print(table(title, head, rows, *head[1:]))
+    sizes = table(title, head, rows, *head[1:])
+    sizes.columns[0].no_wrap = True  # narrow terminals wrap the headers, not the ids
+    console.print(sizes)
     console.print(
-        "* recommended. used: units the forecast cannot lose (1% RMSE); participation: "
-        "dimensions the state uses; grad: input saliency, oldest over newest lag.",
+        "* recommended. used: units the forecast cannot lose (1% RMSE); dims: participation "
+        "ratio, the dimensions the state uses; grad: input saliency, oldest over newest lag.",
         markup=False,
     )
     for size in found.sizes:
@@ -301,7 +303,8 @@ def _render_run(found: RunDiagnostics) -> None:
             f"{_g(p.wide_se_rmse, '.2g')}: {p.verdict}",
             markup=False,
         )
-    console.print(f"Written to {Path(found.run_dir) / 'diagnostics.json'}", markup=False)
+    written = Path(found.run_dir) / "diagnostics.json"
+    console.print(f"Written to {written}", markup=False, soft_wrap=True)
 
 
 def _render_model(found: ModelDiagnostics, model: str) -> None:

@@ -169,7 +169,9 @@ def memory_length(
         split = train_val_split(len(data), window, VAL_FRACTION)
         for width in widths:
             for seed in range(seeds):
-                train = TrainSpec(epochs=epochs, batch_size=batch_size, lr=lr, seed=seed)
+                train = TrainSpec(
+                    epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, progress=False
+                )
                 model_spec = ModelSpec(cell, width)  # type: ignore[arg-type]
                 model = LSTMForecaster(window, model_spec, train, scaling="standard")
                 rmse = float(score_forecaster(model, data, split)["rmse"])  # type: ignore[arg-type]

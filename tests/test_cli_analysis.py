@@ -1,0 +1,220 @@
+"""Tests for the analysis commands: claims and diagnose, their output, JSON and errors."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+import typer
+from typer.testing import CliRunner, Result
+
+import lstmsizer.claims.run
+import lstmsizer.sweep.result
+import lstmsizer.sweep.runs
+from lstmsizer.baselines import default_baselines
+from lstmsizer.claims import Claim, Settings
+from lstmsizer.cli import app, main
+from lstmsizer.datasets import get
+from lstmsizer.sweep import sweep
+
+runner = CliRunner()
+
+TINY = Settings(
+    memory_lags=3,
+    memory_delays=(1, 3),
+    memory_units=(1, 2),
+    memory_n=80,
+    memory_epochs=2,
+    speed_units=(127, 128),
+    speed_repeats=2,
+    gradient_units=(2, 8),
+    gradient_epochs=2,
+    depth_units=2,
+    depth_layers=2,
+    linear_units=(2,),
+    linear_n=120,
+    unit_epochs=2,
+    seeds=2,
+    folds=1,
+    epochs=2,
+)
+
+
+def invoke(*args: str) -> Result:
+    result = runner.invoke(app, list(args), env={"COLUMNS": "200"})
+    assert result.exit_code == 0, (result.stdout, result.stderr, result.exception)
+    return result
+
+
+def invoke_json(*args: str) -> Any:
+    result = invoke(*args, "--json")
+    assert result.stderr == ""
+    return json.loads(result.stdout)  # the whole of stdout is one JSON value
+
+
+def one_error_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
+) -> str:
+    """Run the real entry point in-process; assert exit 2 with one error line, return it."""
+    monkeypatch.setattr(sys, "argv", ["lstmsizer", *args])
+    with pytest.raises(SystemExit) as info:
+        main()
+    captured = capsys.readouterr()
+    assert info.value.code == 2 and captured.out == ""
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:"), captured.err
+    return lines[0]
+
+
+def numpy_only(lags: int, horizon: int = 1, period: int | None = None) -> list[Any]:
+    """The baselines without ETS and ARIMA, which take seconds to fit."""
+    return [b for b in default_baselines(lags, horizon, period) if b.name not in ("ETS", "ARIMA")]
+
+
+@pytest.fixture
+def fast_sweeps(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(lstmsizer.sweep.runs, "default_baselines", numpy_only)
+    monkeypatch.setattr(lstmsizer.sweep.result, "default_baselines", numpy_only)
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A finished tiny sweep: two widths, one layer, one seed, one fold."""
+    torch.set_num_threads(1)
+    out = tmp_path_factory.mktemp("run")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(lstmsizer.sweep.runs, "default_baselines", numpy_only)
+        patch.setattr(lstmsizer.sweep.result, "default_baselines", numpy_only)
+        sweep(
+            get("sine", n=150),
+            out=out,
+            lags=4,
+            units=(2, 4),
+            layers=(1,),
+            seeds=1,
+            folds=1,
+            epochs=2,
+            patience=None,
+            workers=1,
+            progress=False,
+        )
+    yield out
+
+
+@pytest.fixture(scope="module")
+def model_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A model saved by `lstmsizer fit --save`."""
+    path = tmp_path_factory.mktemp("model") / "model.pt"
+    fit = ("fit", "--dataset", "sine", "--lags", "4", "--units", "3", "--epochs", "3")
+    invoke(*fit, "--val-fraction", "0", "--save", str(path))
+    return path
+
+
+@pytest.mark.parametrize("command", ["claims", "diagnose"])
+def test_help_shows_every_default(command: str) -> None:
+    text = invoke(command, "--help").stdout
+    group = typer.main.get_command(app)
+    params = group.commands[command].params  # type: ignore[attr-defined]
+    options = [p for p in params if p.param_type_name == "option" and p.name != "help"]
+    for option in options:
+        assert option.opts[0] in text
+    assert text.count("[default:") >= len(options)
+
+
+def fake_experiment(verdict: str) -> Any:
+    def experiment(ctx: Any) -> Claim:
+        return Claim(f"claim {verdict}", verdict, f"{ctx.dataset.name} lags {ctx.lags}", {"x": 1})
+
+    return experiment
+
+
+@pytest.fixture
+def two_fake_claims(monkeypatch: pytest.MonkeyPatch) -> None:
+    fakes = (("a", fake_experiment("supported")), ("b", fake_experiment("not supported")))
+    monkeypatch.setattr(lstmsizer.claims.run, "EXPERIMENTS", fakes)
+
+
+@pytest.mark.usefixtures("two_fake_claims")
+def test_claims_prints_a_table_and_writes_claims_json_into_a_run_folder(tmp_path: Path) -> None:
+    text = invoke("claims", "--dataset", "sine", "--lags", "5", "--out", str(tmp_path)).stdout
+    assert "claim supported" in text and "not supported" in text and "sine lags 5" in text
+    assert "Measured in" in text and f"{tmp_path / 'claims.json'}" in "".join(text.split())
+    payload = json.loads((tmp_path / "claims.json").read_text())
+    assert [c["verdict"] for c in payload["claims"]] == ["supported", "not supported"]
+
+
+@pytest.mark.usefixtures("two_fake_claims")
+def test_claims_json_is_one_object_and_out_may_name_a_file(tmp_path: Path) -> None:
+    out = tmp_path / "deeper" / "mine.json"
+    payload = invoke_json("claims", "--dataset", "sine", "--seed", "3", "--out", str(out))
+    assert payload == json.loads(out.read_text())
+    assert payload["seed"] == 3 and payload["quick"] is True
+    assert payload["claims"][0] == {
+        "claim": "claim supported",
+        "verdict": "supported",
+        "evidence": "sine lags 12",
+        "numbers": {"x": 1},
+        "seconds": payload["claims"][0]["seconds"],
+    }
+    assert invoke_json("claims", "--dataset", "sine", "--full")["quick"] is False
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("fast_sweeps")
+def test_claims_json_runs_all_six_experiments(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(lstmsizer.claims.run, "QUICK", TINY)  # --quick, made tinier
+    payload = invoke_json("claims", "--dataset", "sine", "--lags", "4")
+    assert len(payload["claims"]) == 6 and payload["quick"] is True
+    verdicts = {c["verdict"] for c in payload["claims"]}
+    assert verdicts <= {"supported", "not supported", "inconclusive"}
+
+
+def test_diagnose_run_dir_prints_sizes_and_writes_diagnostics(run_dir: Path) -> None:
+    text = invoke("diagnose", str(run_dir), "--sizes", "2").stdout
+    assert "lstm-u2-l1" in text and "lstm-u4-l1" in text and " *" in text
+    assert "units can be removed" in text and "no stacked configuration" in text
+    assert (run_dir / "diagnostics.json").is_file()
+    payload = invoke_json("diagnose", str(run_dir), "--sizes", "1")
+    assert [s["config"] for s in payload["sizes"]] == [payload["recommended"]]
+    size = payload["sizes"][0]["diagnostics"]
+    assert size["gradients_init"]["stage"] == "init" and size["gradients"]["stage"] == "trained"
+
+
+def test_diagnose_model_on_a_saved_fit(model_file: Path) -> None:
+    text = invoke("diagnose", "--model", str(model_file), "--dataset", "sine").stdout
+    assert "LSTM(3)" in text and "units can be removed" in text and "Input saliency" in text
+    payload = invoke_json("diagnose", "--model", str(model_file), "--dataset", "sine")
+    assert payload["model"] == "LSTM(3)" and payload["lags"] == 4
+    assert payload["ablation"]["windows"] == 100  # the last 20% of 500 values
+    assert payload["gradients_init"]["stage"] == "init"
+
+
+def test_diagnose_errors_print_one_line(
+    run_dir: Path,
+    model_file: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    def error(*args: str) -> str:
+        return one_error_line(monkeypatch, capsys, "diagnose", *args)
+
+    assert "RUN_DIR" in error() and "--model" in error()
+    assert "not both" in error(str(run_dir), "--model", str(model_file))
+    assert "recommendation.json" in error(str(tmp_path))
+    assert "--dataset" in error(str(run_dir), "--dataset", "sine")
+    assert "--sizes" in error("--model", str(model_file), "--sizes", "2")
+    assert "val_fraction" in error("--model", str(model_file), "--val-fraction", "0")
+    assert "does not exist" in error("--model", str(tmp_path / "missing.pt"))
+
+
+def test_claims_errors_print_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert "lags" in one_error_line(monkeypatch, capsys, "claims", "--lags", "0")
+    assert "too short" in one_error_line(monkeypatch, capsys, "claims", "--dataset", "seed")
