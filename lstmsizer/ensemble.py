@@ -343,10 +343,10 @@ def _rnn_steps(xs: tuple[Tensor, ...], w_hh: Tensor, act: Activation) -> list[Te
 def batching_pays(cell: str, units: int, activation: str = "tanh") -> bool:
     """Whether training the seeds of one configuration as one batched net is faster here.
 
-    Measured with bench/ensemble.py (9 members, 12 lags, batch 32, one thread, 2-core CPU):
-    batched over solo time ratios of 3.0-3.4x at 8 units, 1.9x at 32, 1.5x at 64 and
-    0.95x at 128 for tanh LSTMs, whose solo runs use torch's oneDNN kernel; 1.3-1.5x at 128
-    for other activations and for GRU/RNN. Above these widths batching was no faster.
+    Measured with bench/ensemble.py (12 lags, batch 32, one thread, fused Adam, 2-core CPU),
+    batched over solo speed: tanh LSTMs, whose solo runs use torch's oneDNN kernel, 1.17x at
+    32 units but 0.86x at 64 with 3 members (1.04x at 64, 0.82x at 128 with 9); GRUs 2.0x
+    at 64 and 1.27x at 128, and relu LSTMs 2.1x and 1.24x, with 3 members.
     """
-    limit = 64 if cell == "lstm" and activation == "tanh" else 128
+    limit = 32 if cell == "lstm" and activation == "tanh" else 128
     return units <= limit
