@@ -17,6 +17,7 @@ from lstmsizer.errors import DataError, ModelFileError, OptionError
 from lstmsizer.models import ForecastNet
 from lstmsizer.splits import Scaler
 from lstmsizer.training import (
+    Callback,
     History,
     TrainData,
     fit,
@@ -80,7 +81,12 @@ class LSTMForecaster:
         self.n_features_: int | None = None
 
     def fit(
-        self, y: ArrayLike, X: ArrayLike | None = None, *, train_end: int | None = None
+        self,
+        y: ArrayLike,
+        X: ArrayLike | None = None,
+        *,
+        train_end: int | None = None,
+        callbacks: Sequence[Callback] = (),
     ) -> LSTMForecaster:
         """Train on the windows whose targets lie before train_end.
 
@@ -91,6 +97,7 @@ class LSTMForecaster:
             y: Target series (T,).
             X: Extra input features (T, F) or None.
             train_end: End of the training part; None trains on all of y.
+            callbacks: Called by the training loop after every epoch (training.Callback).
 
         Returns:
             self
@@ -100,7 +107,7 @@ class LSTMForecaster:
             seed_everything(self.train.seed)
             self.net_ = ForecastNet(inputs.shape[1], self.model, self.horizon)
             self.net_.to(data.x.device)
-            self.history_ = fit(self.net_, data, self.train)
+            self.history_ = fit(self.net_, data, self.train, callbacks)
         return self
 
     def _prepare(

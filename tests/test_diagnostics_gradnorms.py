@@ -101,3 +101,16 @@ def test_layers_without_gradients_record_nan_and_no_explosion() -> None:
     assert log.explosions == ()
     with pytest.raises(OptionError, match="factor"):
         GradientNormRecorder(net, factor=1.0)
+
+
+def test_a_net_built_inside_fit_is_found_when_training_starts() -> None:
+    from lstmsizer.config import ModelSpec, WindowSpec
+    from lstmsizer.datasets import get
+    from lstmsizer.forecaster import LSTMForecaster
+
+    model = LSTMForecaster(WindowSpec(4), ModelSpec(units=3), TrainSpec(epochs=3, progress=False))
+    recorder = GradientNormRecorder(lambda: model.net_)
+    model.fit(get("sine", n=80).values, callbacks=[recorder])
+    log = recorder.result()
+    assert log.layers == ("lstm_1", "dense") and log.epochs == (0, 1, 2)
+    assert all(v > 0 for layer in log.norms for v in layer)

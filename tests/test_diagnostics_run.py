@@ -99,6 +99,9 @@ def test_diagnose_run_writes_every_result(run_dir: Path) -> None:
         assert d.rmse == pytest.approx(size.sweep_rmse, rel=1e-5)  # the sweep's run, retrained
         assert d.gradients.stage == "trained" and d.gradients_init is not None
         assert set(size.to_dict()["diagnostics"]) >= {"capacity", "ablation", "gradients"}
+        norms = size.gradient_norms  # recorded during the retraining, one per layer per epoch
+        assert norms.layers == ("lstm_1", "dense")
+        assert len(norms.epochs) == len(norms.norms[0]) > 0
 
 
 @pytest.mark.slow

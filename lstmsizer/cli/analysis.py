@@ -292,6 +292,13 @@ def _render_run(found: RunDiagnostics) -> None:
     for size in found.sizes:
         statement = f"{size.diagnostics.model}: {size.diagnostics.ablation.statement}."
         console.print(statement, markup=False)
+        norms = size.gradient_norms
+        flagged = ", ".join(f"{e.layer} epoch {e.epoch}" for e in norms.explosions)
+        console.print(
+            f"  gradient norms over {len(norms.epochs)} epochs: "
+            + (f"exploding at {flagged}" if flagged else "no exploding layer"),
+            markup=False,
+        )
     pairs = found.deep_vs_wide.pairs
     if not pairs:
         console.print("Deep vs wide: no stacked configuration in this sweep.", markup=False)

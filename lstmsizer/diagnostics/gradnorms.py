@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -78,14 +79,16 @@ class GradientNormRecorder:
     epochs, is flagged as an explosion.
 
     Args:
-        net: The module being trained (the same object passed to fit).
+        net: The module being trained (the same object passed to fit), or a function that
+            returns it when training starts, for a net that is built inside a fit call
+            (``GradientNormRecorder(lambda: forecaster.net_)``).
         factor: Explosion factor, > 1.
         stop_on_explosion: Return True on an explosion, which stops training.
     """
 
     def __init__(
         self,
-        net: nn.Module,
+        net: nn.Module | Callable[[], nn.Module | None],
         factor: float = EXPLOSION_FACTOR,
         *,
         stop_on_explosion: bool = False,
@@ -93,13 +96,25 @@ class GradientNormRecorder:
         check(factor > 1, "factor", "must be > 1", factor)
         self.factor = float(factor)
         self.stop_on_explosion = stop_on_explosion
-        self._layers = named_layers(net)
-        self._norms: list[list[float]] = [[] for _ in self._layers]
+        self._net = net
+        self._layers: list[tuple[str, nn.Module]] = []
+        self._norms: list[list[float]] = []
+        if isinstance(net, nn.Module):
+            self._bind(net)
         self._epochs: list[int] = []
         self._explosions: list[Explosion] = []
 
+    def _bind(self, net: nn.Module) -> None:
+        self._layers = named_layers(net)
+        self._norms = [[] for _ in self._layers]
+
     def __call__(self, epoch: int, history: History) -> bool:
         """Record the norms of this epoch; True only when stopping on an explosion."""
+        if not self._layers:
+            net = self._net if isinstance(self._net, nn.Module) else self._net()
+            check(isinstance(net, nn.Module), "net", "must give the module in training", net)
+            assert net is not None
+            self._bind(net)
         self._epochs.append(int(epoch))
         exploded = False
         for (name, module), norms in zip(self._layers, self._norms, strict=True):

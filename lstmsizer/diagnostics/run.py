@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from lstmsizer.diagnostics.depth import DepthResult, deep_vs_wide
+from lstmsizer.diagnostics.gradnorms import GradientNormLog, GradientNormRecorder
 from lstmsizer.diagnostics.model import ModelDiagnostics, diagnose_model
 from lstmsizer.diagnostics.result import Result
 from lstmsizer.diagnostics.rundata import (
@@ -21,6 +22,7 @@ from lstmsizer.diagnostics.rundata import (
     run_dataset,
     select_sizes,
 )
+from lstmsizer.forecaster import LSTMForecaster
 
 DIAGNOSTICS_FILE = "diagnostics.json"
 
@@ -37,12 +39,15 @@ class SizeDiagnostics(Result):
             same machine (closely, not bit for bit, when the sweep trained its seeds batched).
         diagnostics: Capacity, ablation and gradients (at initialisation and trained) on the
             last fold's validation windows.
+        gradient_norms: Per-layer gradient norms recorded during the retraining, with
+            exploding norms flagged.
     """
 
     config: str
     recommended: bool
     sweep_rmse: float
     diagnostics: ModelDiagnostics
+    gradient_norms: GradientNormLog
 
 
 @dataclass(frozen=True)
@@ -85,17 +90,19 @@ def _sweep_rmse(run: RunFolder, config: str) -> float:
 
 def diagnose_size(run: RunFolder, dataset: Any, config_id: str) -> SizeDiagnostics:
     """Retrain one configuration on the last fold with the sweep's settings and diagnose it."""
-    from lstmsizer.sweep.runs import train_run
-
     split = run.last_fold
     config = configuration(run, config_id)
-    fold = len(run.info["data"]["folds"]) - 1
-    _, model = train_run(config, run.spec, dataset, split, fold, run.spec.seed)
+    spec = run.spec
+    train = spec.train_spec(spec.seed, **config.train_changes())
+    model = LSTMForecaster(spec.window, config.model_spec(), train, scaling=spec.scaling)
     y = dataset.values[: split.n]
     X = dataset.features[: split.n] if dataset.features.shape[1] else None
+    recorder = GradientNormRecorder(lambda: model.net_)
+    model.fit(y, X, train_end=split.train_end, callbacks=[recorder])
     found = diagnose_model(model, y, split.val_origins, X, at_init=True)
     recommended = config_id == str(run.info["recommendation"]["config"])
-    return SizeDiagnostics(config_id, recommended, _sweep_rmse(run, config_id), found)
+    sweep_rmse = _sweep_rmse(run, config_id)
+    return SizeDiagnostics(config_id, recommended, sweep_rmse, found, recorder.result())
 
 
 def diagnose_run(
