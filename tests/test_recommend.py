@@ -12,13 +12,12 @@ import pandas as pd
 import pytest
 import torch
 
+from lstmsizer.codegen import keras_code, pytorch_code
 from lstmsizer.errors import DataError, LstmsizerError, OptionError
 from lstmsizer.models import keras_parameter_count
 from lstmsizer.recommend import (
     Recommendation,
     equal_budget_width,
-    keras_code,
-    pytorch_code,
     recommend,
     summarize,
     summarize_baselines,

@@ -13,12 +13,12 @@ from numpy.typing import NDArray
 from lstmsizer.baselines import LinearAR
 from lstmsizer.claims import rules
 from lstmsizer.claims.result import Claim, Settings
+from lstmsizer.codegen import config_label
 from lstmsizer.config import ModelSpec, TrainSpec, WindowSpec
 from lstmsizer.datasets import Dataset, get
 from lstmsizer.diagnostics import deep_vs_wide, memory_length, model_gradients
 from lstmsizer.diagnostics.result import plain
 from lstmsizer.forecaster import LSTMForecaster, fit_seeds
-from lstmsizer.recommend import config_label
 from lstmsizer.speed import measure_speed
 from lstmsizer.splits import Split, train_val_split
 from lstmsizer.sweep import SweepResult, SweepSpec, sweep

@@ -13,8 +13,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from lstmsizer.codegen import config_label
 from lstmsizer.errors import DataError
-from lstmsizer.recommend import config_label, summarize_baselines
+from lstmsizer.recommend import summarize_baselines
 from lstmsizer.report.keys import (
     FILES,
     FORECASTS,

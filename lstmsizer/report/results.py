@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from lstmsizer.recommend import config_label
+from lstmsizer.codegen import config_label
 
 
 @dataclass(frozen=True)
