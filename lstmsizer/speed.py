@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import math
 import platform
 import statistics
-import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, cast
 
@@ -20,6 +18,7 @@ import lstmsizer
 from lstmsizer.config import Cell, ModelSpec
 from lstmsizer.errors import check, check_int
 from lstmsizer.models import TRAINING_FLOPS_FACTOR, build_net, flops_per_sample
+from lstmsizer.progress import progress_bar
 from lstmsizer.training import device_name, resolve_device, using_threads
 
 DEFAULT_UNITS: tuple[int, ...] = (8, 16, 32, 64, 96, 100, 127, 128, 129, 192, 255, 256, 384, 512)
@@ -159,13 +158,13 @@ def measure_speed(
     spec = ModelSpec(cell=cast(Cell, cell), units=1, layers=layers, activation=activation)
     dev = _device(device)
     total = len(sizes) * (warmup + repeats) + 1
-    with using_threads(threads) as used, _progress(progress, total) as tick:
+    with using_threads(threads) as used, progress_bar("timing", total, progress) as bar:
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(0)
             steps = [_Step(replace(spec, units=u), lags, features, batch_size, dev) for u in sizes]
-        times = _time_rounds(steps, warmup, repeats, tick)
+        times = _time_rounds(steps, warmup, repeats, bar.advance)
         peak = matmul_peak(dev, used)
-        tick()
+        bar.advance()
     fwd = [flops_per_sample(cell, u, layers, features, lags) for u in sizes]
     rows = tuple(
         _row(u, p, f * TRAINING_FLOPS_FACTOR * batch_size, t, batch_size)
@@ -365,22 +364,3 @@ def _check_arguments(units: Sequence[int], warmup: int, **positive: int) -> list
         check_int(name, value)
     check_int("warmup", warmup, minimum=0)
     return sizes
-
-
-@contextlib.contextmanager
-def _progress(show: bool | None, total: int) -> Iterator[Callable[[], None]]:
-    if not (sys.stderr.isatty() if show is None else show):
-        yield lambda: None
-        return
-    from rich import progress as rp
-    from rich.console import Console
-
-    columns = (
-        rp.TextColumn("timing"),
-        rp.BarColumn(),
-        rp.MofNCompleteColumn(),
-        rp.TimeRemainingColumn(),
-    )
-    with rp.Progress(*columns, console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("speed", total=total)
-        yield lambda: bar.advance(task)

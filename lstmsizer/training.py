@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import math
 import platform
-import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -14,6 +13,7 @@ import torch
 from torch import nn
 
 from lstmsizer.config import TrainSpec
+from lstmsizer.progress import progress_bar
 
 # Measured with bench/threads.py on the 2-core reference machine: for the small recurrent
 # models lstmsizer trains (up to a few hundred units, batches of 8-64), one intra-op thread
@@ -261,7 +261,7 @@ def _run_epochs(
     x_val, y_val = data.x_val, data.y_val
     validate = x_val is not None and y_val is not None and x_val.shape[-3] > 0
     members = _Members(net, histories, spec.patience is not None and validate)
-    with _progress(spec) as advance:
+    with progress_bar("training", spec.epochs, spec.progress) as bar:
         for epoch in range(spec.epochs):
             start = time.perf_counter()
             net.train()
@@ -288,7 +288,8 @@ def _run_epochs(
                 total += per.detach() * idx.shape[1]
             val = _evaluate(net, x_val, y_val, loss_fn, batched) if validate else None
             members.record(epoch, (total / n).tolist(), val, time.perf_counter() - start, spec)
-            advance(epoch, histories[0])
+            losses = histories[0].val_loss or histories[0].train_loss
+            bar.set(epoch + 1, note=f"loss {losses[-1]:.4g}" if losses else "")
             stop = any(callback(epoch, histories[0]) is True for callback in callbacks)
             if stop or not any(members.active):
                 break
@@ -353,35 +354,3 @@ def _evaluate(
             total = total + per * xb.shape[-3]
     net.train(was_training)
     return (torch.as_tensor(total) / n).tolist()
-
-
-@contextlib.contextmanager
-def _progress(spec: TrainSpec) -> Iterator[Callable[[int, History], None]]:
-    show = spec.progress if spec.progress is not None else sys.stderr.isatty()
-    if not show:
-        yield lambda epoch, history: None
-        return
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-    )
-
-    columns = (
-        TextColumn("training"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("loss {task.fields[loss]}"),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("training", total=spec.epochs, loss="-")
-
-        def advance(epoch: int, history: History) -> None:
-            losses = history.val_loss or history.train_loss
-            bar.update(task, completed=epoch + 1, loss=f"{losses[-1]:.4g}")
-
-        yield advance

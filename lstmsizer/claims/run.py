@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -16,6 +15,7 @@ from lstmsizer.claims.result import FULL, QUICK, Claim, ClaimsResult, Settings
 from lstmsizer.config import WindowSpec
 from lstmsizer.datasets import Dataset, resolve
 from lstmsizer.errors import check_int
+from lstmsizer.progress import progress_bar
 from lstmsizer.splits import rolling_origin_folds, train_val_split
 
 EXPERIMENTS: tuple[tuple[str, Callable[[ex.Context], Claim]], ...] = (
@@ -74,14 +74,14 @@ def run_claims(
     rolling_origin_folds(len(data), window, chosen.folds, SWEEP_TEST_FRACTION)
     start = time.perf_counter()
     claims: list[Claim] = []
-    with _folder(workdir) as folder, _progress(progress, len(EXPERIMENTS)) as step:
+    with _folder(workdir) as folder, progress_bar("claims", len(EXPERIMENTS), progress) as bar:
         ctx = ex.Context(data, lags, seed, chosen, folder)
         for index, (name, experiment) in enumerate(EXPERIMENTS):
-            step(index, name)
+            bar.set(index, note=name)
             began = time.perf_counter()
             claim = experiment(ctx)
             claims.append(dataclasses.replace(claim, seconds=time.perf_counter() - began))
-        step(len(EXPERIMENTS), "done")
+        bar.set(len(EXPERIMENTS), note="done")
     from lstmsizer.sweep.runs import environment
 
     return ClaimsResult(
@@ -104,29 +104,3 @@ def _folder(workdir: str | Path | None) -> Iterator[Path]:
         return
     with tempfile.TemporaryDirectory(prefix="lstmsizer-claims-") as folder:
         yield Path(folder)
-
-
-@contextlib.contextmanager
-def _progress(show: bool | None, total: int) -> Iterator[Callable[[int, str], None]]:
-    if not (sys.stderr.isatty() if show is None else show):
-        yield lambda done, name: None
-        return
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-    )
-
-    columns = (
-        TextColumn("claims"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TextColumn("{task.description}"),
-    )
-    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("", total=total)
-        yield lambda done, name: bar.update(task, completed=done, description=name)

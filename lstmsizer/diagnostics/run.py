@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
-import sys
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +20,7 @@ from lstmsizer.diagnostics.rundata import (
     select_sizes,
 )
 from lstmsizer.forecaster import LSTMForecaster
+from lstmsizer.progress import progress_bar
 
 DIAGNOSTICS_FILE = "diagnostics.json"
 
@@ -132,10 +130,10 @@ def diagnose_run(
     recommended = str(run.info["recommendation"]["config"])
     chosen = select_sizes(run.summary, recommended, sizes)
     results: list[SizeDiagnostics] = []
-    with _progress(progress, len(chosen)) as advance:
+    with progress_bar("diagnosing sizes", len(chosen), progress) as bar:
         for config_id in chosen:
             results.append(diagnose_size(run, dataset, config_id))
-            advance()
+            bar.advance()
     split = run.last_fold
     last = [r.diagnostics.capacity.layers[-1] for r in results]
     found = RunDiagnostics(
@@ -152,17 +150,3 @@ def diagnose_run(
     )
     (run.path / DIAGNOSTICS_FILE).write_text(json.dumps(found.to_dict(), indent=2))
     return found
-
-
-@contextlib.contextmanager
-def _progress(show: bool | None, total: int) -> Iterator[Callable[[], None]]:
-    if not (sys.stderr.isatty() if show is None else show):
-        yield lambda: None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    columns = (TextColumn("diagnosing sizes"), BarColumn(), MofNCompleteColumn())
-    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("diagnose", total=total)
-        yield lambda: bar.advance(task)

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
-import sys
 import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from lstmsizer.datasets import Dataset, resolve
 from lstmsizer.errors import check_int
+from lstmsizer.progress import progress_bar
 from lstmsizer.sweep.engine import Job, run
 from lstmsizer.sweep.plan import SweepSpec, configurations
 from lstmsizer.sweep.result import SweepResult, finish
@@ -59,8 +57,8 @@ def sweep(
     configs = configurations(spec, 1 + dataset.features.shape[1])
     job = Job(spec, dataset, storage, name, run_dir, {c.id: c for c in configs})
     start = time.perf_counter()
-    with _progress(progress) as update:
-        run(job, workers, update)
+    with progress_bar("configurations", None, progress) as ticker:
+        run(job, workers, lambda done, total: ticker.set(done, total))
     return finish(job.open(), job, time.perf_counter() - start)
 
 
@@ -69,35 +67,3 @@ def default_workers() -> int:
     import os
 
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
-
-
-@contextlib.contextmanager
-def _progress(show: bool | None) -> Iterator[Callable[[int, int], None]]:
-    if not (sys.stderr.isatty() if show is None else show):
-        yield lambda done, total: None
-        return
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    columns = (
-        TextColumn("configurations"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TextColumn("eta"),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("sweep", total=None)
-
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield update
