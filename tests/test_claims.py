@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import torch
+from helpers import TINY
 
 import lstmsizer.sweep.result
 import lstmsizer.sweep.runs
@@ -34,25 +35,6 @@ from lstmsizer.datasets import get
 from lstmsizer.diagnostics import width_trend
 from lstmsizer.errors import DataError, OptionError
 
-TINY = Settings(
-    memory_lags=3,
-    memory_delays=(1, 3),
-    memory_units=(1, 2),
-    memory_n=80,
-    memory_epochs=2,
-    speed_units=(127, 128),
-    speed_repeats=2,
-    gradient_units=(2, 8),
-    gradient_epochs=2,
-    depth_units=2,
-    depth_layers=2,
-    linear_units=(2,),
-    linear_n=120,
-    unit_epochs=2,
-    seeds=2,
-    folds=1,
-    epochs=2,
-)
 CLAIMS = (
     "more units for longer windows",
     "multiples of 32 are faster",

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import typer
-from typer.testing import CliRunner, Result
+from helpers import invoke, invoke_json, run_main
 
 import lstmsizer.evaluation
 from lstmsizer.baselines import default_baselines
@@ -29,32 +29,6 @@ BASELINE_PREFIXES = (
     "ETS",
     "ARIMA",
 )
-
-runner = CliRunner()
-
-
-def invoke(*args: str) -> Result:
-    result = runner.invoke(app, list(args), env={"COLUMNS": "200"})
-    assert result.exit_code == 0, (result.stdout, result.stderr, result.exception)
-    return result
-
-
-def invoke_json(*args: str) -> Any:
-    result = invoke(*args, "--json")
-    assert result.stderr == ""
-    return json.loads(result.stdout)  # the whole of stdout is one JSON value
-
-
-def run_main(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
-) -> tuple[int, str, str]:
-    """Run the real entry point in-process: (exit status, stdout, stderr)."""
-    monkeypatch.setattr(sys, "argv", ["lstmsizer", *args])
-    with pytest.raises(SystemExit) as info:
-        main()
-    captured = capsys.readouterr()
-    code = info.value.code
-    return (code if isinstance(code, int) else 0), captured.out, captured.err
 
 
 def fast_baselines(monkeypatch: pytest.MonkeyPatch) -> list[str]:

@@ -11,50 +11,16 @@ from typing import Any
 import pytest
 import torch
 import typer
-from typer.testing import CliRunner, Result
+from helpers import TINY, invoke, invoke_json
 
 import lstmsizer.claims.run
 import lstmsizer.sweep.result
 import lstmsizer.sweep.runs
 from lstmsizer.baselines import default_baselines
-from lstmsizer.claims import Claim, Settings
+from lstmsizer.claims import Claim
 from lstmsizer.cli import app, main
 from lstmsizer.datasets import get
 from lstmsizer.sweep import sweep
-
-runner = CliRunner()
-
-TINY = Settings(
-    memory_lags=3,
-    memory_delays=(1, 3),
-    memory_units=(1, 2),
-    memory_n=80,
-    memory_epochs=2,
-    speed_units=(127, 128),
-    speed_repeats=2,
-    gradient_units=(2, 8),
-    gradient_epochs=2,
-    depth_units=2,
-    depth_layers=2,
-    linear_units=(2,),
-    linear_n=120,
-    unit_epochs=2,
-    seeds=2,
-    folds=1,
-    epochs=2,
-)
-
-
-def invoke(*args: str) -> Result:
-    result = runner.invoke(app, list(args), env={"COLUMNS": "200"})
-    assert result.exit_code == 0, (result.stdout, result.stderr, result.exception)
-    return result
-
-
-def invoke_json(*args: str) -> Any:
-    result = invoke(*args, "--json")
-    assert result.stderr == ""
-    return json.loads(result.stdout)  # the whole of stdout is one JSON value
 
 
 def one_error_line(

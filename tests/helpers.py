@@ -1,0 +1,61 @@
+"""Helpers shared by the command-line and claims tests."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from lstmsizer.claims import Settings
+from lstmsizer.cli import app, main
+
+runner = CliRunner()
+
+
+def invoke(*args: str) -> Result:
+    result = runner.invoke(app, list(args), env={"COLUMNS": "200"})
+    assert result.exit_code == 0, (result.stdout, result.stderr, result.exception)
+    return result
+
+
+def invoke_json(*args: str) -> Any:
+    result = invoke(*args, "--json")
+    assert result.stderr == ""
+    return json.loads(result.stdout)  # the whole of stdout is one JSON value
+
+
+def run_main(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
+) -> tuple[int, str, str]:
+    """Run the real entry point in-process: (exit status, stdout, stderr)."""
+    monkeypatch.setattr(sys, "argv", ["lstmsizer", *args])
+    with pytest.raises(SystemExit) as info:
+        main()
+    captured = capsys.readouterr()
+    code = info.value.code
+    return (code if isinstance(code, int) else 0), captured.out, captured.err
+
+
+# Claims experiments small enough for a unit test: seconds, not minutes.
+TINY = Settings(
+    memory_lags=3,
+    memory_delays=(1, 3),
+    memory_units=(1, 2),
+    memory_n=80,
+    memory_epochs=2,
+    speed_units=(127, 128),
+    speed_repeats=2,
+    gradient_units=(2, 8),
+    gradient_epochs=2,
+    depth_units=2,
+    depth_layers=2,
+    linear_units=(2,),
+    linear_n=120,
+    unit_epochs=2,
+    seeds=2,
+    folds=1,
+    epochs=2,
+)
