@@ -224,3 +224,11 @@ def test_the_largest_configurations_are_planned_first(tmp_path: Path) -> None:
     # 1 x 111 (the equal-budget width of 2 x 64) is a little larger than 2 x 64 itself.
     assert order[:2] == ["lstm-u111-l1", "lstm-u64-l2"] and order[-1] == "lstm-u2-l1"
     assert sorted(order) == sorted(configs)
+
+
+def test_a_series_too_short_for_the_folds_fails_before_any_study(tmp_path: Path) -> None:
+    from lstmsizer.errors import DataError
+
+    with pytest.raises(DataError, match="need at least 18 values"):
+        sweep(get("seed"), out=tmp_path, lags=12, workers=2)
+    assert not (tmp_path / "study.journal").exists()

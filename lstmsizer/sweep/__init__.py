@@ -9,6 +9,7 @@ from typing import Any
 from lstmsizer.datasets import Dataset, resolve
 from lstmsizer.errors import check_int
 from lstmsizer.progress import progress_bar
+from lstmsizer.splits import rolling_origin_folds
 from lstmsizer.sweep.engine import Job, run
 from lstmsizer.sweep.plan import SweepSpec, configurations
 from lstmsizer.sweep.result import SweepResult, finish
@@ -56,6 +57,8 @@ def sweep(
     check_int("workers", workers)
     configs = configurations(spec, 1 + dataset.features.shape[1])
     job = Job(spec, dataset, storage, name, run_dir, {c.id: c for c in configs})
+    # a series too short for the folds fails here, before any study or worker starts
+    rolling_origin_folds(len(dataset), spec.window, spec.folds, spec.test_fraction)
     start = time.perf_counter()
     with progress_bar("configurations", None, progress) as ticker:
         run(job, workers, lambda done, total: ticker.set(done, total))
