@@ -155,6 +155,11 @@ class LSTMForecaster:
                 f"data must have {self.n_features_} input column(s) as in training "
                 f"(target plus features), got {inputs.shape[1]}"
             )
+        if inputs.shape[0] < self.window.lags:
+            raise DataError(
+                f"data has {inputs.shape[0]} values but the model reads windows of "
+                f"{self.window.lags} lags: need at least {self.window.lags} values"
+            )
         at = as_origins(origins, inputs.shape[0], self.window.lags)
         scaled = self.scaler_.transform(inputs).astype(np.float32)
         x = torch.from_numpy(np.ascontiguousarray(windows_at(scaled, self.window.lags, at)))

@@ -114,3 +114,11 @@ def test_textbook_model_forecasts_about_11() -> None:
     ]
     assert sum(abs(f - 11.0) <= 0.5 for f in forecasts) >= 4, forecasts
     assert time.perf_counter() - start > 0
+
+
+def test_data_shorter_than_the_window_is_a_clear_error() -> None:
+    from lstmsizer.errors import DataError
+
+    model = _lstm().fit(get("sine", n=120).values)
+    with pytest.raises(DataError, match="need at least 6 values"):
+        model.forecast(np.arange(4.0))
