@@ -59,3 +59,19 @@ TINY = Settings(
     folds=1,
     epochs=2,
 )
+
+
+def numpy_only(lags: int, horizon: int = 1, period: int | None = None) -> list[Any]:
+    """Every baseline but ETS and ARIMA, which take seconds to fit: for fast sweeps in tests."""
+    from lstmsizer.baselines import default_baselines
+
+    return [b for b in default_baselines(lags, horizon, period) if b.name not in ("ETS", "ARIMA")]
+
+
+def patch_sweep_baselines(patch: pytest.MonkeyPatch) -> None:
+    """Make sweeps score only the numpy baselines."""
+    import lstmsizer.sweep.result
+    import lstmsizer.sweep.runs
+
+    patch.setattr(lstmsizer.sweep.runs, "default_baselines", numpy_only)
+    patch.setattr(lstmsizer.sweep.result, "default_baselines", numpy_only)

@@ -10,11 +10,8 @@ from typing import Any
 
 import pytest
 import torch
-from helpers import TINY
+from helpers import TINY, patch_sweep_baselines
 
-import lstmsizer.sweep.result
-import lstmsizer.sweep.runs
-from lstmsizer.baselines import default_baselines
 from lstmsizer.claims import (
     CLAIMS_FILE,
     INCONCLUSIVE,
@@ -168,13 +165,7 @@ def test_run_claims_fails_fast_on_short_data_and_bad_options() -> None:
 def numpy_baselines(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Leave out ETS and ARIMA, which take seconds to fit, from the sweeps' baselines."""
 
-    def numpy_only(lags: int, horizon: int = 1, period: int | None = None) -> list[Any]:
-        return [
-            b for b in default_baselines(lags, horizon, period) if b.name not in ("ETS", "ARIMA")
-        ]
-
-    monkeypatch.setattr(lstmsizer.sweep.runs, "default_baselines", numpy_only)
-    monkeypatch.setattr(lstmsizer.sweep.result, "default_baselines", numpy_only)
+    patch_sweep_baselines(monkeypatch)
     yield
 
 

@@ -7,14 +7,12 @@ import math
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 import typer
-from helpers import invoke, invoke_json, run_main
+from helpers import invoke, invoke_json, numpy_only, run_main
 
 import lstmsizer.evaluation
-from lstmsizer.baselines import default_baselines
 from lstmsizer.cli import app, main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,11 +31,6 @@ BASELINE_PREFIXES = (
 
 def fast_baselines(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Leave out the statsmodels baselines, which take tens of seconds to fit."""
-
-    def numpy_only(lags: int, horizon: int = 1, period: int | None = None) -> list[Any]:
-        chosen = default_baselines(lags, horizon, period)
-        return [b for b in chosen if b.name not in ("ETS", "ARIMA")]
-
     monkeypatch.setattr(lstmsizer.evaluation, "default_baselines", numpy_only)
     return [b.name for b in numpy_only(12)]
 

@@ -4,23 +4,18 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import torch
 import typer
-from helpers import TINY, invoke, invoke_json
+from helpers import TINY, invoke, invoke_json, patch_sweep_baselines
 
 import lstmsizer.claims.run
 import lstmsizer.sweep.result
 import lstmsizer.sweep.runs
-from lstmsizer.baselines import default_baselines
 from lstmsizer.claims import Claim
 from lstmsizer.cli import app, main
-from lstmsizer.datasets import get
-from lstmsizer.sweep import sweep
 
 
 def one_error_line(
@@ -37,39 +32,14 @@ def one_error_line(
     return lines[0]
 
 
-def numpy_only(lags: int, horizon: int = 1, period: int | None = None) -> list[Any]:
-    """The baselines without ETS and ARIMA, which take seconds to fit."""
-    return [b for b in default_baselines(lags, horizon, period) if b.name not in ("ETS", "ARIMA")]
+@pytest.fixture
+def fast_sweeps(monkeypatch: pytest.MonkeyPatch) -> None:
+    patch_sweep_baselines(monkeypatch)
 
 
 @pytest.fixture
-def fast_sweeps(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(lstmsizer.sweep.runs, "default_baselines", numpy_only)
-    monkeypatch.setattr(lstmsizer.sweep.result, "default_baselines", numpy_only)
-
-
-@pytest.fixture(scope="module")
-def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A finished tiny sweep: two widths, one layer, one seed, one fold."""
-    torch.set_num_threads(1)
-    out = tmp_path_factory.mktemp("run")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(lstmsizer.sweep.runs, "default_baselines", numpy_only)
-        patch.setattr(lstmsizer.sweep.result, "default_baselines", numpy_only)
-        sweep(
-            get("sine", n=150),
-            out=out,
-            lags=4,
-            units=(2, 4),
-            layers=(1,),
-            seeds=1,
-            folds=1,
-            epochs=2,
-            patience=None,
-            workers=1,
-            progress=False,
-        )
-    yield out
+def run_dir(tiny_run_dir: Path) -> Path:
+    return tiny_run_dir
 
 
 @pytest.fixture(scope="module")

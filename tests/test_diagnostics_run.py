@@ -51,24 +51,9 @@ def test_a_folder_that_is_not_a_run_is_named(tmp_path: Path) -> None:
         diagnose_run(tmp_path)
 
 
-@pytest.fixture(scope="module")
-def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from lstmsizer.sweep import sweep
-
-    out = tmp_path_factory.mktemp("sweep") / "run"
-    sweep(
-        get("sine", n=150),
-        out=out,
-        lags=4,
-        units=(2, 4),
-        layers=(1,),
-        seeds=1,
-        folds=1,
-        epochs=2,
-        patience=None,
-        workers=1,
-    )
-    return out
+@pytest.fixture
+def run_dir(tiny_run_dir: Path) -> Path:
+    return tiny_run_dir
 
 
 @pytest.mark.slow
