@@ -207,12 +207,16 @@ def test_two_local_workers_share_one_journal_study(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_tpe_search_finishes_the_asked_number_of_trials(tmp_path: Path) -> None:
-    spec = SweepSpec(lags=4, search="tpe", trials=3, seeds=1, folds=2, epochs=2, patience=None)
+    spec = SweepSpec(
+        lags=4, search="tpe", trials=3, seeds=1, folds=2, epochs=2, patience=None, init="keras"
+    )
     result = sweep(get("sine", n=150), spec=spec, out=tmp_path, workers=1)
     assert result.runs["trial"].nunique() == 3
     assert result.recommendation.config in set(result.table["config"])
     searched = result.runs.iloc[0]
     assert 1 <= int(searched["units"]) <= 1024 and 1e-4 <= float(searched["lr"]) <= 1e-2
+    final = result.load_model()  # retrained with the searched settings, init included
+    assert final.model.init == "keras" and final.name.startswith(("LSTM", "2×", "3×", "4×"))
 
 
 def test_the_largest_configurations_are_planned_first(tmp_path: Path) -> None:

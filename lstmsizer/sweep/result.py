@@ -55,10 +55,11 @@ class SweepResult:
         return LSTMForecaster.load(self.run_dir / MODEL_FILE)
 
 
-def collect_runs(study: optuna.Study, job: Job) -> pd.DataFrame:
-    """One row per run of the first trial that settled each configuration."""
+def collect_runs(study: optuna.Study, job: Job) -> tuple[pd.DataFrame, dict[str, Configuration]]:
+    """One row per run of the first trial that settled each configuration, and those
+    configurations by id (as their trials stored them, searched settings included)."""
     rows: list[dict[str, object]] = []
-    seen: set[str] = set()
+    configs: dict[str, Configuration] = {}
     for trial in sorted(study.get_trials(deepcopy=False), key=lambda t: t.number):
         settled = trial.state == TrialState.COMPLETE or (
             trial.state == TrialState.FAIL and REASON in trial.user_attrs
@@ -66,17 +67,16 @@ def collect_runs(study: optuna.Study, job: Job) -> pd.DataFrame:
         if job.spec.search != "grid":
             settled = settled or trial.state == TrialState.PRUNED
         runs = trial.user_attrs.get("runs")
-        config = _config_id(trial) if "configuration" in trial.user_attrs else None
-        if not settled or DUPLICATE in trial.user_attrs or not runs or config in seen:
+        stored = trial.user_attrs.get("configuration")
+        config = None if stored is None else Configuration(**stored)
+        if not settled or DUPLICATE in trial.user_attrs or not runs or config is None:
             continue
-        seen.add(str(config))
+        if config.id in configs:
+            continue
+        configs[config.id] = config
         for row in runs:
             rows.append({**row, "trial": trial.number, "state": trial.state.name.lower()})
-    return pd.DataFrame(rows)
-
-
-def _config_id(trial: optuna.trial.FrozenTrial) -> str:
-    return Configuration(**trial.user_attrs["configuration"]).id
+    return pd.DataFrame(rows), configs
 
 
 def final_model(
@@ -98,7 +98,7 @@ def finish(study: optuna.Study, job: Job, seconds: float) -> SweepResult:
     """Summaries, recommendation, test scores and the files of the run folder."""
     spec, dataset = job.spec, job.dataset
     folds, test = job.folds
-    runs = collect_runs(study, job)
+    runs, trained = collect_runs(study, job)
     baseline_runs = pd.DataFrame(score_baselines(spec, dataset, folds))
     table = summarize(runs)
     baselines = summarize_baselines(baseline_runs)
@@ -111,7 +111,7 @@ def finish(study: optuna.Study, job: Job, seconds: float) -> SweepResult:
         horizon=spec.horizon,
         dropout=spec.dropout,
     )
-    config = _recommended(job, runs, rec.config)
+    config = trained[rec.config]
     model, test_row = final_model(job, config, folds, test)
     test_rows = [{**test_row, "kind": "lstm"}]
     if test.val_origins.size:
@@ -181,27 +181,6 @@ def forecast_frame(
             )
         )
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-
-
-def _recommended(job: Job, runs: pd.DataFrame, config_id: str) -> Configuration:
-    if config_id in job.configs:
-        return job.configs[config_id]
-    trial = int(runs.loc[runs["config"] == config_id, "trial"].iloc[0])
-    return Configuration(**_trial_configuration(runs, trial))
-
-
-def _trial_configuration(runs: pd.DataFrame, trial: int) -> dict[str, Any]:
-    row = runs.loc[runs["trial"] == trial].iloc[0]
-    return {
-        "cell": row["cell"],
-        "units": int(row["units"]),
-        "layers": int(row["layers"]),
-        "activation": row["activation"],
-        "dropout": float(row["dropout"]),
-        "origin": "search",
-        "lr": float(row["lr"]),
-        "batch_size": int(row["batch_size"]),
-    }
 
 
 def write(result: SweepResult, model: LSTMForecaster) -> None:
