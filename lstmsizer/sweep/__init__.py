@@ -61,8 +61,8 @@ def sweep(
     rolling_origin_folds(len(dataset), spec.window, spec.folds, spec.test_fraction)
     start = time.perf_counter()
     with progress_bar("configurations", None, progress) as ticker:
-        run(job, workers, lambda done, total: ticker.set(done, total))
-    return finish(job.open(), job, time.perf_counter() - start)
+        shared = run(job, workers, lambda done, total: ticker.set(done, total))
+    return finish(shared, job, time.perf_counter() - start)
 
 
 def default_workers() -> int:

@@ -158,27 +158,33 @@ def total(job: Job) -> int:
     return len(job.configs) if job.spec.search == "grid" else job.spec.trials
 
 
-def work(job: Job, worker: int = 0, on_trial: Callable[[int], None] | None = None) -> None:
+def sweep_done(study: optuna.Study, job: Job) -> bool:
+    """Every configuration settled (grid), or enough trials finished (tpe)."""
+    if job.spec.search == "grid":
+        return not remaining(study, list(job.configs))
+    return finished(study.get_trials(deepcopy=False), job) >= job.spec.trials
+
+
+def work(
+    job: Job,
+    worker: int = 0,
+    on_trial: Callable[[int], None] | None = None,
+    study: optuna.Study | None = None,
+) -> None:
     """Take trials from the shared study until the sweep is done (one worker's loop)."""
     from lstmsizer.training import using_threads
 
-    study = job.open(worker)
-    fail_dead_local_trials(study)
+    if study is None:
+        study = job.open(worker)
+        fail_dead_local_trials(study)
 
     def enough(study: optuna.Study, trial: FrozenTrial) -> None:
-        trials = study.get_trials(deepcopy=False)
-        done = finished(trials, job)
         if on_trial is not None:
-            on_trial(done)
-        if job.spec.search == "grid":
-            if not remaining(study, list(job.configs)):
-                study.stop()
-        elif done >= job.spec.trials:
+            on_trial(finished(study.get_trials(deepcopy=False), job))
+        if sweep_done(study, job):
             study.stop()
 
-    if job.spec.search == "grid" and not remaining(study, list(job.configs)):
-        return
-    if job.spec.search != "grid" and finished(study.get_trials(deepcopy=False), job) >= total(job):
+    if sweep_done(study, job):
         return
     with using_threads(None):
         study.optimize(objective(job, study), catch=(RunFailed,), callbacks=[enough])
@@ -191,14 +197,18 @@ def _worker_main(job: Job, worker: int) -> None:
         os._exit(130)
 
 
-def run(job: Job, workers: int, progress: Callable[[int, int], None]) -> None:
-    """Run the sweep in `workers` local processes (in this one when workers is 1)."""
+def run(job: Job, workers: int, progress: Callable[[int, int], None]) -> optuna.Study:
+    """Run the sweep in `workers` local processes (in this one when workers is 1).
+
+    Returns:
+        The study, for collecting the results.
+    """
     study = job.open()
     fail_dead_local_trials(study)
     progress(finished(study.get_trials(deepcopy=False), job), total(job))
     if workers <= 1:
-        work(job, 0, lambda done: progress(done, total(job)))
-        return
+        work(job, 0, lambda done: progress(done, total(job)), study)
+        return study
     context = mp.get_context("spawn")
     procs = [
         context.Process(target=_worker_main, args=(job, k), daemon=True) for k in range(workers)
@@ -218,3 +228,4 @@ def run(job: Job, workers: int, progress: Callable[[int, int], None]) -> None:
     bad = [p.exitcode for p in procs if p.exitcode not in (0, None)]
     if bad:
         raise RuntimeError(f"sweep worker processes exited with codes {bad}")
+    return study
