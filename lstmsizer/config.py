@@ -18,6 +18,12 @@ LOSSES: tuple[str, ...] = ("mse", "mae", "huber")
 SCALINGS: tuple[str, ...] = ("minmax", "standard", "none")
 ACTIVATIONS: tuple[str, ...] = ("tanh", "relu", "sigmoid", "linear", "elu", "softsign")
 
+# Measured with bench/threads.py on the 2-core reference machine: for the small recurrent
+# models lstmsizer trains (up to a few hundred units, batches of 8-64), one intra-op thread
+# was as fast as two when the machine was idle and several times faster when another process
+# was busy. Parallelism comes from training many models at once instead.
+DEFAULT_THREADS = 1
+
 
 @dataclass(frozen=True)
 class WindowSpec:
@@ -74,7 +80,20 @@ class TrainSpec:
         batch_size: Windows per optimizer step.
         lr: Adam learning rate.
         loss: Training loss, one of mse, mae, huber.
-        patience: Epochs without validation improvement before stopping; None trains all epochs.
+        patience: Epochs without improvement of the monitored loss before stopping; None
+            trains all epochs. The monitored loss is the early-stopping block's when there is
+            one (see stop_fraction), else the training loss.
+        min_epochs: Warm-up: neither early stopping nor a learning-rate reduction fires before
+            this many epochs, so a model can leave its first plateau.
+        lr_patience: Epochs without improvement before the learning rate is multiplied by
+            lr_factor (reduce on plateau); None keeps it constant.
+        lr_factor: Factor of each learning-rate reduction, in (0, 1).
+        stop_fraction: With patience set, the share of the training windows, at their end,
+            held out as the early-stopping block (at least MIN_STOP_WINDOWS windows); 0 keeps
+            every window for fitting and monitors the training loss.
+        restarts: Retries, each from a fresh initialisation with a seed derived from seed,
+            of a run that ends no better on its early-stopping block than a constant forecast
+            at the training mean (stuck at the trivial solution).
         clip: Maximum gradient norm; None disables clipping.
         shuffle: Reshuffle the training windows every epoch.
         seed: Seed for initialisation, shuffling and dropout.
@@ -88,6 +107,11 @@ class TrainSpec:
     lr: float = 1e-3
     loss: Loss = "mse"
     patience: int | None = None
+    min_epochs: int = 0
+    lr_patience: int | None = None
+    lr_factor: float = 0.5
+    stop_fraction: float = 0.15
+    restarts: int = 0
     clip: float | None = None
     shuffle: bool = True
     seed: int = 0
@@ -101,6 +125,12 @@ class TrainSpec:
         check(self.lr > 0, "lr", "must be > 0", self.lr)
         check_choice("loss", self.loss, LOSSES)
         check_int("patience", self.patience, optional=True)
+        check_int("min_epochs", self.min_epochs, minimum=0)
+        check_int("lr_patience", self.lr_patience, optional=True)
+        check(0 < self.lr_factor < 1, "lr_factor", "must be in (0, 1)", self.lr_factor)
+        rule = "must be in [0, 0.5]"
+        check(0 <= self.stop_fraction <= 0.5, "stop_fraction", rule, self.stop_fraction)
+        check_int("restarts", self.restarts, minimum=0)
         check(self.clip is None or self.clip > 0, "clip", "must be > 0 or None", self.clip)
         check_int("threads", self.threads, optional=True)
         known = self.device in (None, "cpu", "cuda") or str(self.device).startswith("cuda:")

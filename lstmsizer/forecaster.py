@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from numpy.typing import ArrayLike, NDArray
 from lstmsizer.config import ModelSpec, SplitSpec, TrainSpec, WindowSpec
 from lstmsizer.contract import as_origins, as_series, check_fitted
 from lstmsizer.errors import DataError, ModelFileError, OptionError
+from lstmsizer.holdout import StopBlock, ThinDataWarning, stop_block
 from lstmsizer.models import ForecastNet
 from lstmsizer.splits import Scaler
 from lstmsizer.training import (
@@ -59,6 +61,7 @@ class LSTMForecaster:
         net_: The trained ForecastNet.
         scaler_: The scaler fitted on the training part.
         history_: Losses and seconds per epoch.
+        stop_block_: How the training windows were divided into fitted and early-stopping.
         n_features_: Number of network inputs (target plus extra features).
     """
 
@@ -79,6 +82,7 @@ class LSTMForecaster:
         self.scaler_: Scaler | None = None
         self.history_: History | None = None
         self.n_features_: int | None = None
+        self.stop_block_: StopBlock | None = None
 
     def fit(
         self,
@@ -90,8 +94,12 @@ class LSTMForecaster:
     ) -> LSTMForecaster:
         """Train on the windows whose targets lie before train_end.
 
-        Windows whose targets start at or after train_end form the validation set that
-        early stopping watches; they may read training values as inputs.
+        With early stopping (train.patience), the last windows of the training part form the
+        early-stopping block (holdout.stop_block), which is monitored and never fitted.
+        Windows whose targets lie at or after train_end are never used. A run no better on
+        its block than a constant at the training mean is restarted up to train.restarts
+        times from a fresh initialisation (seed restart_seed(seed, k)). Too few windows give
+        one ThinDataWarning and training goes on.
 
         Args:
             y: Target series (T,).
@@ -103,12 +111,27 @@ class LSTMForecaster:
             self
         """
         inputs, data = self._prepare(y, X, train_end)
-        with using_threads(self.train.threads):
-            seed_everything(self.train.seed)
-            self.net_ = ForecastNet(inputs.shape[1], self.model, self.horizon)
-            self.net_.to(data.x.device)
-            self.history_ = fit(self.net_, data, self.train, callbacks)
+        self._fit_from(inputs.shape[1], data, callbacks, first_attempt=0)
         return self
+
+    def _fit_from(
+        self, n_features: int, data: TrainData, callbacks: Sequence[Callback], first_attempt: int
+    ) -> None:
+        """Train attempts first_attempt, ... until one leaves the trivial solution."""
+        attempt = first_attempt
+        with using_threads(self.train.threads):
+            while True:
+                seed = restart_seed(self.train.seed, attempt)
+                seed_everything(seed)
+                # set before training: callbacks may look at the net being trained
+                self.net_ = ForecastNet(n_features, self.model, self.horizon).to(data.x.device)
+                spec = dataclasses.replace(self.train, seed=seed)
+                history = fit(self.net_, data, spec, callbacks)
+                history.restarts, history.init_seed = attempt, seed
+                self.history_ = history
+                if not history.stuck or attempt >= self.train.restarts:
+                    return
+                attempt += 1
 
     def _prepare(
         self, y: ArrayLike, X: ArrayLike | None, train_end: int | None
@@ -128,9 +151,19 @@ class LSTMForecaster:
         scaled = self.scaler_.transform(inputs).astype(np.float32)
         series = torch.from_numpy(scaled).to(resolve_device(self.train.device))
         x, y_windows = make_windows(series, series[:, :1], lags, horizon)
-        n_train = end - lags - horizon + 1
-        n_skip = end - lags  # windows from here on have all targets at or after end
-        data = TrainData(x[:n_train], y_windows[:n_train], x[n_skip:], y_windows[n_skip:])
+        fraction = self.train.stop_fraction if self.train.patience is not None else 0.0
+        block = stop_block(end - lags - horizon + 1, horizon, fraction)
+        if block.warning is not None:
+            warnings.warn(block.warning, ThinDataWarning, stacklevel=3)
+        self.stop_block_ = block
+        # fitted windows, then horizon - 1 skipped, then the block; later windows are unused
+        first_stop = block.train - block.stop
+        data = TrainData(
+            x[: block.fit],
+            y_windows[: block.fit],
+            x[first_stop : block.train],
+            y_windows[first_stop : block.train],
+        )
         return inputs, data
 
     def num_parameters(self) -> int:
@@ -249,12 +282,18 @@ def fit_seeds(
     *,
     train_end: int | None = None,
     scaling: str = "minmax",
+    lrs: Sequence[float] | None = None,
 ) -> list[LSTMForecaster]:
     """One forecaster per seed, trained together as one batched network.
 
     Member m starts from the weights LSTMForecaster(seed=seeds[m]) would draw and shuffles
     with the same seed, so each member is a run of that seed; on the CPU the batched step
-    costs little more than one small model's, which is what makes sweeps fast.
+    costs little more than one small model's, which is what makes sweeps fast. A member stuck
+    at the trivial solution is restarted alone, as LSTMForecaster.fit would.
+
+    Args:
+        lrs: One starting learning rate per member (a learning-rate search); None uses
+            train.lr for all.
 
     Returns:
         Fitted forecasters, one per seed, each with its own history.
@@ -262,7 +301,9 @@ def fit_seeds(
     from lstmsizer.ensemble import BatchedForecastNet
 
     template = LSTMForecaster(window, model, dataclasses.replace(train, seed=seeds[0]), scaling)
-    inputs, data = template._prepare(y, X, train_end)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ThinDataWarning)  # said once by the caller
+        inputs, data = template._prepare(y, X, train_end)
     members = len(seeds)
     stacked = TrainData(
         *(t.unsqueeze(0).expand(members, *t.shape) for t in (data.x, data.y)),
@@ -274,14 +315,27 @@ def fit_seeds(
     with using_threads(train.threads):
         net = BatchedForecastNet.seeded(inputs.shape[1], model, window.horizon, 1, seeds)
         net.to(data.x.device)
-        histories = fit_members(net, stacked, train, seeds)
+        histories = fit_members(net, stacked, train, seeds, lrs=lrs)
     forecasters = []
     for m, seed in enumerate(seeds):
-        one = LSTMForecaster(window, model, dataclasses.replace(train, seed=seed), scaling)
+        lr = train.lr if lrs is None else float(lrs[m])
+        one = LSTMForecaster(window, model, dataclasses.replace(train, seed=seed, lr=lr), scaling)
         one.scaler_, one.n_features_ = template.scaler_, template.n_features_
+        one.stop_block_ = template.stop_block_
         one.net_, one.history_ = net.member(m), histories[m]
+        if histories[m].stuck and train.restarts > 0:
+            one._fit_from(inputs.shape[1], data, (), first_attempt=1)
         forecasters.append(one)
     return forecasters
+
+
+def restart_seed(seed: int, attempt: int) -> int:
+    """Seed of restart `attempt` of a run with `seed`: the seed itself for the first try.
+
+    Restarts step by a large prime so they never meet the seeds of a sweep (seed, seed + 1,
+    ...) unless it has over a million seeds.
+    """
+    return (seed + attempt * 1_000_003) % 2**63
 
 
 def _read_model_file(path: Path) -> dict[str, Any]:

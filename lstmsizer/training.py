@@ -3,23 +3,34 @@
 from __future__ import annotations
 
 import contextlib
-import math
 import platform
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import torch
 from torch import nn
 
-from lstmsizer.config import TrainSpec
+from lstmsizer.config import DEFAULT_THREADS, TrainSpec
+from lstmsizer.history import History
 from lstmsizer.progress import progress_bar
+from lstmsizer.stopping import MemberRates, Members
 
-# Measured with bench/threads.py on the 2-core reference machine: for the small recurrent
-# models lstmsizer trains (up to a few hundred units, batches of 8-64), one intra-op thread
-# was as fast as two when the machine was idle and several times faster when another process
-# was busy. Parallelism comes from training many models at once instead.
-DEFAULT_THREADS = 1
+__all__ = [
+    "DEFAULT_THREADS",
+    "Callback",
+    "History",
+    "TrainData",
+    "adam",
+    "device_name",
+    "fit",
+    "fit_members",
+    "loss_function",
+    "resolve_device",
+    "seed_everything",
+    "using_threads",
+]
+
 
 _VAL_CHUNK = 8192
 
@@ -42,41 +53,6 @@ class TrainData:
     y: torch.Tensor
     x_val: torch.Tensor | None = None
     y_val: torch.Tensor | None = None
-
-
-@dataclass
-class History:
-    """What happened during training, one entry per epoch."""
-
-    train_loss: list[float] = field(default_factory=list)
-    val_loss: list[float] = field(default_factory=list)
-    seconds: list[float] = field(default_factory=list)
-    best_epoch: int = -1
-    stopped_early: bool = False
-    threads: int = DEFAULT_THREADS
-    device: str = "cpu"
-
-    @property
-    def epochs(self) -> int:
-        """Number of epochs actually run."""
-        return len(self.train_loss)
-
-    @property
-    def best_val_loss(self) -> float:
-        """Lowest validation loss seen, or NaN without validation."""
-        return min(self.val_loss) if self.val_loss else math.nan
-
-    def to_dict(self) -> dict[str, object]:
-        """Plain values for JSON and model files."""
-        return {
-            "train_loss": list(self.train_loss),
-            "val_loss": list(self.val_loss),
-            "seconds": list(self.seconds),
-            "best_epoch": self.best_epoch,
-            "stopped_early": self.stopped_early,
-            "threads": self.threads,
-            "device": self.device,
-        }
 
 
 def resolve_device(device: str | None) -> torch.device:
@@ -152,13 +128,14 @@ def fit_members(
     spec: TrainSpec,
     seeds: Sequence[int],
     callbacks: Sequence[Callback] = (),
+    lrs: Sequence[float] | None = None,
 ) -> list[History]:
     """Train M networks stacked on a leading member axis (ensemble.BatchedForecastNet).
 
     The same loop as fit: member m shuffles its own windows with seeds[m], its loss is its
     own mean (the summed loss gives each member its solo gradient), it stops early on its own
-    validation loss and gets its own best weights back; training ends when every member has
-    stopped. Seconds are those of the whole batched epoch.
+    monitored loss, reduces its own learning rate and gets its own best weights back;
+    training ends when every member has stopped. Seconds are those of the whole batched epoch.
 
     Args:
         net: Maps (M, B, L, F) windows to (M, B, H, K) forecasts.
@@ -166,11 +143,12 @@ def fit_members(
         spec: Loop settings; spec.seed is unused (seeds gives one per member).
         seeds: One shuffling seed per member.
         callbacks: Called after every epoch with the first member's history.
+        lrs: One starting learning rate per member; None gives every member spec.lr.
 
     Returns:
         One History per member.
     """
-    return _train(net, data, spec, callbacks, list(seeds))
+    return _train(net, data, spec, callbacks, list(seeds), lrs)
 
 
 def _train(
@@ -179,67 +157,32 @@ def _train(
     spec: TrainSpec,
     callbacks: Sequence[Callback],
     seeds: list[int],
+    lrs: Sequence[float] | None = None,
 ) -> list[History]:
     with using_threads(spec.threads) as threads:
         device = next(net.parameters()).device
-        histories = [History(threads=threads, device=str(device)) for _ in seeds]
-        _run_epochs(net, data, spec, callbacks, histories, seeds)
+        histories = [
+            History(threads=threads, device=str(device), epoch_cap=spec.epochs, init_seed=s)
+            for s in seeds
+        ]
+        rates = [spec.lr] * len(seeds) if lrs is None else [float(r) for r in lrs]
+        if len(rates) != len(seeds):
+            raise ValueError(f"lrs must give one rate per member ({len(seeds)}), got {len(rates)}")
+        _run_epochs(net, data, spec, callbacks, histories, seeds, rates)
     return histories
 
 
-class _Members:
-    """Per-member bookkeeping of one run: best epoch, patience, stop, best weights."""
-
-    def __init__(self, net: nn.Module, histories: list[History], keep_best: bool) -> None:
-        self.net = net
-        self.histories = histories
-        self.active = [True] * len(histories)
-        self.since_best = [0] * len(histories)
-        self.best: dict[str, torch.Tensor] | None = None
-        if keep_best:
-            self.best = {k: v.detach().clone() for k, v in net.state_dict().items()}
-
-    def record(
-        self,
-        epoch: int,
-        train: list[float],
-        val: list[float] | None,
-        seconds: float,
-        spec: TrainSpec,
-    ) -> None:
-        for m, history in enumerate(self.histories):
-            if not self.active[m]:
-                continue
-            history.train_loss.append(train[m])
-            if val is not None:
-                history.val_loss.append(val[m])
-            history.seconds.append(seconds)
-            monitored = history.val_loss if val is not None else history.train_loss
-            if history.best_epoch < 0 or monitored[-1] < monitored[history.best_epoch]:
-                history.best_epoch, self.since_best[m] = epoch, 0
-                self._keep(m)
-            else:
-                self.since_best[m] += 1
-            patience = spec.patience if val is not None else None
-            out_of_patience = patience is not None and self.since_best[m] >= patience
-            if out_of_patience or not math.isfinite(train[m]):
-                self.active[m] = False
-                history.stopped_early = epoch + 1 < spec.epochs and math.isfinite(train[m])
-
-    def _keep(self, m: int) -> None:
-        if self.best is None:
-            return
-        members = len(self.histories)
-        with torch.no_grad():
-            for name, value in self.net.state_dict().items():
-                if members == 1:
-                    self.best[name].copy_(value)
-                else:
-                    self.best[name][m].copy_(value[m])
-
-    def restore(self) -> None:
-        if self.best is not None:
-            self.net.load_state_dict(self.best)
+def _trivial_losses(
+    data: TrainData, loss_fn: Callable[..., torch.Tensor], batched: bool
+) -> list[float]:
+    """Loss on the early-stopping block of a constant forecast at the mean fitted target."""
+    assert data.x_val is not None and data.y_val is not None
+    if batched:  # (M, N, H, K) -> (M, 1, 1, K) per-member means
+        mean = data.y.mean(dim=(1, 2), keepdim=True)
+        pred = mean.expand_as(data.y_val)
+        return loss_fn(pred, data.y_val, reduction="none").flatten(1).mean(1).tolist()
+    mean = data.y.mean(dim=(0, 1), keepdim=True)  # (N, H, K) -> (1, 1, K)
+    return [float(loss_fn(mean.expand_as(data.y_val), data.y_val))]
 
 
 def _run_epochs(
@@ -249,9 +192,11 @@ def _run_epochs(
     callbacks: Sequence[Callback],
     histories: list[History],
     seeds: list[int],
+    rates: list[float],
 ) -> None:
     params = [p for p in net.parameters() if p.requires_grad]
-    optimizer = adam(params, spec.lr)
+    optimizer = adam(params, max(rates))
+    stepper = MemberRates(optimizer, params)
     loss_fn = loss_function(spec.loss)
     batched = len(seeds) > 1
     device = data.x.device
@@ -260,11 +205,17 @@ def _run_epochs(
     rows = torch.arange(len(seeds), device=device)[:, None]
     x_val, y_val = data.x_val, data.y_val
     validate = x_val is not None and y_val is not None and x_val.shape[-3] > 0
-    members = _Members(net, histories, spec.patience is not None and validate)
+    if validate:
+        for history, trivial in zip(
+            histories, _trivial_losses(data, loss_fn, batched), strict=True
+        ):
+            history.trivial_loss = trivial
+    members = Members(net, histories, rates, spec)
     with progress_bar("training", spec.epochs, spec.progress) as bar:
         for epoch in range(spec.epochs):
             start = time.perf_counter()
             net.train()
+            stepper.set(members.rates)
             orders = torch.stack(
                 [
                     torch.randperm(n, generator=g) if spec.shuffle else torch.arange(n)
@@ -284,14 +235,17 @@ def _run_epochs(
                 per.sum().backward()
                 if spec.clip is not None:
                     _clip(params, spec.clip, len(seeds) if batched else 0)
-                optimizer.step()
+                stepper.step()
                 total += per.detach() * idx.shape[1]
             val = _evaluate(net, x_val, y_val, loss_fn, batched) if validate else None
-            members.record(epoch, (total / n).tolist(), val, time.perf_counter() - start, spec)
+            members.record(epoch, (total / n).tolist(), val, time.perf_counter() - start)
             losses = histories[0].val_loss or histories[0].train_loss
             bar.set(epoch + 1, note=f"loss {losses[-1]:.4g}" if losses else "")
             stop = any(callback(epoch, histories[0]) is True for callback in callbacks)
             if stop or not any(members.active):
+                for m, history in enumerate(histories):
+                    if members.active[m]:
+                        history.stop = "callback" if stop else history.stop
                 break
     members.restore()
 
@@ -318,16 +272,6 @@ def _clip(params: Sequence[torch.Tensor], clip: float, members: int) -> None:
     scale = (clip / (norms + 1e-6)).clamp(max=1.0)  # (M,)
     for g in grads:
         g.mul_(scale.view(-1, *([1] * (g.dim() - 1))))
-
-
-def evaluate(
-    net: nn.Module,
-    x: torch.Tensor,
-    y: torch.Tensor,
-    loss_fn: Callable[..., torch.Tensor],
-) -> float:
-    """Mean loss of net over all windows, in eval mode and without gradients."""
-    return _evaluate(net, x, y, loss_fn, batched=False)[0]
 
 
 def _evaluate(

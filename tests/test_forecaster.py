@@ -13,7 +13,8 @@ from lstmsizer.config import ModelSpec, TrainSpec, WindowSpec
 from lstmsizer.contract import Forecaster
 from lstmsizer.datasets import get
 from lstmsizer.errors import ModelFileError, NotFittedError, OptionError
-from lstmsizer.forecaster import LSTMForecaster
+from lstmsizer.forecaster import LSTMForecaster, restart_seed
+from lstmsizer.holdout import ThinDataWarning
 
 LAGS = 6
 
@@ -55,12 +56,69 @@ def test_lstm_forecast_uses_only_the_history_before_each_origin() -> None:
     np.testing.assert_array_equal(model.predict(y, [100]), model.predict(changed, [100]))
 
 
-def test_validation_windows_start_at_train_end() -> None:
+def test_early_stopping_watches_the_end_of_the_training_part_only() -> None:
     y = get("sine", n=120).values
-    model = _lstm().fit(y, train_end=90)
-    assert model.history_ is not None and len(model.history_.val_loss) == 3
+    spec = TrainSpec(epochs=20, batch_size=16, patience=3, progress=False)
+    model = LSTMForecaster(WindowSpec(LAGS), ModelSpec(units=4), spec).fit(y, train_end=90)
+    changed = y.copy()
+    changed[90:] = 100.0 * np.cos(np.arange(30))  # the validation part: must not matter
+    other = LSTMForecaster(WindowSpec(LAGS), ModelSpec(units=4), spec).fit(changed, train_end=90)
+    assert model.history_ is not None and other.history_ is not None
+    assert model.history_.val_loss == other.history_.val_loss
+    assert model.history_.train_loss == other.history_.train_loss
+    # 84 training windows: round(0.15 * 84) = 13 in the block, the first 71 fitted
+    assert model.stop_block_ is not None
+    assert (model.stop_block_.fit, model.stop_block_.stop) == (71, 13)
     assert model.scaler_ is not None
     assert model.scaler_.offset_[0] == pytest.approx(y[:90].min())
+
+
+def test_without_early_stopping_every_training_window_is_fitted() -> None:
+    y = get("sine", n=120).values
+    model = _lstm().fit(y, train_end=90)
+    assert model.history_ is not None and model.history_.val_loss == []
+    assert model.stop_block_ is not None and model.stop_block_.fit == 90 - LAGS
+
+
+def test_a_run_stuck_at_the_trivial_solution_is_restarted_with_a_derived_seed() -> None:
+    y = get("sine", n=120).values
+    calls = []
+
+    def stop_the_first_attempt(epoch: int, history: object) -> bool:
+        calls.append(epoch)
+        return len(calls) == 1  # the first attempt stops after one epoch, near its init
+
+    spec = TrainSpec(
+        epochs=60, batch_size=16, lr=1e-2, patience=10, restarts=2, seed=5, progress=False
+    )
+    model = LSTMForecaster(WindowSpec(LAGS), ModelSpec(units=8), spec)
+    model.fit(y, train_end=90, callbacks=[stop_the_first_attempt])
+    history = model.history_
+    assert history is not None
+    assert history.restarts == 1 and history.init_seed == restart_seed(5, 1) != 5
+    assert not history.stuck and history.best_val_loss < history.trivial_loss
+    assert model.train.seed == 5  # the run keeps its own seed; the restart is recorded
+
+
+def test_a_run_that_never_leaves_the_trivial_solution_says_so() -> None:
+    y = get("sine", n=120).values
+    spec = TrainSpec(
+        epochs=3, batch_size=16, lr=1e-9, patience=10, restarts=2, seed=1, progress=False
+    )
+    model = LSTMForecaster(WindowSpec(LAGS), ModelSpec(units=4), spec).fit(y, train_end=90)
+    history = model.history_
+    assert history is not None and history.stuck
+    assert history.restarts == 2 and history.init_seed == restart_seed(1, 2)
+    assert restart_seed(1, 0) == 1
+
+
+def test_too_little_data_trains_with_one_warning() -> None:
+    spec = TrainSpec(epochs=3, batch_size=4, patience=5, progress=False)
+    model = LSTMForecaster(WindowSpec(4), ModelSpec(units=2), spec)
+    with pytest.warns(ThinDataWarning, match="only 2 training window") as caught:
+        model.fit(np.arange(6.0))
+    assert len(caught) == 1
+    assert model.history_ is not None and model.history_.epochs == 3
 
 
 def test_recursive_forecast_beyond_the_horizon() -> None:

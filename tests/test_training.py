@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -162,3 +163,72 @@ def test_members_stop_early_on_their_own_validation_loss() -> None:
     for m in members:
         assert m.history_ is not None
         assert m.history_.epochs == m.history_.best_epoch + 1 + 2
+
+
+def _frozen_spec(**changes: object) -> TrainSpec:
+    # a rate so small the loss cannot improve by MIN_IMPROVEMENT after the first epoch
+    settings: dict[str, object] = {"epochs": 10, "batch_size": 8, "lr": 1e-12, "progress": False}
+    settings.update(changes)
+    return TrainSpec(**settings)  # type: ignore[arg-type]
+
+
+def test_learning_rate_is_halved_after_lr_patience_epochs_without_improvement() -> None:
+    history = fit(_net(), _data(), _frozen_spec(lr_patience=3))
+    # epoch 0 is the best; epochs 1-3 bring no improvement, so the cut follows epoch 3,
+    # and again three epochs later
+    expected = [1e-12] * 4 + [0.5e-12] * 3 + [0.25e-12] * 3
+    assert history.lr == pytest.approx(expected, rel=1e-9)
+    assert history.best_epoch == 0
+
+
+def test_patience_fires_only_after_the_warm_up() -> None:
+    plain = fit(_net(), _data(), _frozen_spec(patience=2))
+    assert plain.epochs == 3 and plain.stop == "patience" and plain.converged
+    warm = fit(_net(), _data(), _frozen_spec(patience=2, min_epochs=8))
+    assert warm.epochs == 8 and warm.stop == "patience"
+    assert warm.stopped_early and not warm.under_trained
+
+
+def test_a_run_cut_off_while_improving_is_under_trained() -> None:
+    history = fit(
+        _net(), _data(), TrainSpec(epochs=4, batch_size=8, lr=0.05, patience=20, progress=False)
+    )
+    assert history.val_loss[-1] < history.val_loss[0]
+    assert history.stop == "cap" and history.under_trained and not history.converged
+    fixed = fit(_net(), _data(), TrainSpec(epochs=4, batch_size=8, lr=0.05, progress=False))
+    assert fixed.stop == "epochs" and not fixed.under_trained  # no early stopping asked for
+
+
+def test_divergence_is_its_own_stop_reason() -> None:
+    history = fit(
+        _net(), _data(), TrainSpec(epochs=50, batch_size=8, lr=1e30, patience=5, progress=False)
+    )
+    assert history.stop == "diverged" and not history.converged
+
+
+def test_trivial_loss_is_the_training_mean_forecast_on_the_block() -> None:
+    data = _data()
+    history = fit(_net(), data, TrainSpec(epochs=2, batch_size=8, progress=False))
+    y, y_val = data.y.numpy().ravel(), data.y_val.numpy().ravel()  # type: ignore[union-attr]
+    expected = float(np.mean((y_val - y.mean()) ** 2))
+    assert history.trivial_loss == pytest.approx(expected, rel=1e-5)
+    assert history.stuck == (not history.best_val_loss < expected)
+
+
+def test_members_with_their_own_learning_rates_match_solo_runs() -> None:
+    from lstmsizer.config import ModelSpec, WindowSpec
+    from lstmsizer.forecaster import LSTMForecaster, fit_seeds
+
+    y = np.sin(np.arange(80) * 0.3) + 0.1 * np.arange(80) / 80
+    window, model = WindowSpec(4), ModelSpec(units=3)
+    spec = TrainSpec(epochs=25, batch_size=8, patience=5, lr_patience=2, progress=False)
+    rates = (1e-3, 1e-2, 3e-2)
+    together = fit_seeds(window, model, spec, [7, 7, 7], y, train_end=64, lrs=rates)
+    origins = np.arange(64, 80)
+    for rate, member in zip(rates, together, strict=True):
+        solo = LSTMForecaster(window, model, dataclasses.replace(spec, seed=7, lr=rate))
+        solo.fit(y, train_end=64)
+        assert member.history_ is not None and solo.history_ is not None
+        assert member.history_.epochs == solo.history_.epochs
+        assert member.history_.lr == pytest.approx(solo.history_.lr)
+        np.testing.assert_allclose(member.predict(y, origins), solo.predict(y, origins), atol=1e-4)
