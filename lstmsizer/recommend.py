@@ -1,4 +1,4 @@
-"""Sweep results to a recommendation: the one-standard-error rule, baselines, code to copy."""
+"""Sweep results to a recommendation: the paired one-SE rule, baselines, stability, code."""
 
 from __future__ import annotations
 
@@ -10,8 +10,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lstmsizer.codegen import KERAS_LAYERS, config_label, keras_code, pytorch_code
+from lstmsizer.codegen import KERAS_LAYERS, keras_code, pytorch_code
 from lstmsizer.errors import DataError, check_choice, check_int
+from lstmsizer.onese import one_se_rule, pair_folds, rmse_matrix
+from lstmsizer.stability import bootstrap
+from lstmsizer.verdict import flags, label, verdict, warnings
 
 _DESCRIBE = ("cell", "units", "layers", "activation", "parameters")
 _RUN_METRICS = ("rmse", "mae", "mase", "smape", "train_loss", "val_loss", "epochs")
@@ -22,6 +25,11 @@ def _require(frame: pd.DataFrame, columns: Sequence[str], argument: str) -> None
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise DataError(f"{argument} must have the columns {', '.join(missing)}, which are missing")
+
+
+def _finite(values: pd.Series) -> pd.Series:
+    numbers = pd.to_numeric(values, errors="coerce").astype(float)
+    return numbers.where(np.isfinite(numbers))
 
 
 def _aggregate(frame: pd.DataFrame, key: str, metrics: Sequence[str]) -> pd.DataFrame:
@@ -41,19 +49,53 @@ def _aggregate(frame: pd.DataFrame, key: str, metrics: Sequence[str]) -> pd.Data
     return out
 
 
+def _health(runs: pd.DataFrame) -> pd.DataFrame:
+    # training-health columns per config; a column old runs.csv files lack gives NaN
+    nan = pd.Series(np.nan, index=runs.index)
+
+    def number(name: str) -> pd.Series:
+        return pd.to_numeric(runs[name], errors="coerce") if name in runs else nan
+
+    def flag(name: str) -> pd.Series:
+        return flags(runs[name]).astype(float) if name in runs else nan
+
+    restarted = (number("restarts") > 0).astype(float) if "restarts" in runs else nan
+    per_run = pd.DataFrame(
+        {
+            "lr": number("lr"),
+            "median_epochs": number("epochs"),
+            "epoch_cap": number("epoch_cap"),
+            "converged_share": flag("converged"),
+            "under_trained_share": flag("under_trained"),
+            "restarted_share": restarted,
+            "stuck_share": flag("stuck"),
+            "sd_rmse": _finite(runs["rmse"]),
+        }
+    )
+    how = {"lr": "first", "median_epochs": "median", "epoch_cap": "max", "sd_rmse": "std"}
+    return per_run.groupby(runs["config"], sort=False).agg(
+        {c: how.get(c, "mean") for c in per_run.columns}
+    )
+
+
 def summarize(runs: pd.DataFrame) -> pd.DataFrame:
-    """One row per configuration: mean and standard error over its seeds x folds.
+    """One row per configuration: mean and standard error over its seeds x folds, and health.
 
     Args:
         runs: One row per trained model with config, cell, units, layers, activation,
-            parameters, epochs, train_loss, val_loss, mae, rmse, mase, smape, seconds; other
-            columns are ignored. A row with NaN (or infinite) rmse is a failed run.
+            parameters, epochs, train_loss, val_loss, mae, rmse, mase, smape, seconds; and,
+            when the run folder records them, lr, epoch_cap, converged, under_trained,
+            restarts, stuck. A row with NaN (or infinite) rmse is a failed run.
 
     Returns:
         config, cell, units, layers, activation, parameters, runs, failed, mean_rmse, se_rmse
         (sample std / sqrt(n) over the successful runs, 0 for one run, NaN for none),
         mean_mae, mean_mase, mean_smape, mean_train_loss, mean_val_loss, mean_epochs and
-        seconds (total, failed runs included), sorted by (parameters, config).
+        seconds (total, failed runs included); then lr (the first run's), median_epochs
+        (every run), epoch_cap (the largest), converged_share, under_trained_share,
+        restarted_share (restarts > 0), stuck_share (shares of every run) and sd_rmse
+        (sample std over the successful runs), NaN where runs lacks the column. Sorted by
+        (parameters, config).
     """
     _require(runs, ("config", *_DESCRIBE, *_RUN_METRICS, "seconds"), "runs")
     described = runs.groupby("config", sort=False)[list(_DESCRIBE)]
@@ -65,6 +107,7 @@ def summarize(runs: pd.DataFrame) -> pd.DataFrame:
         )
     out = described.first().join(_aggregate(runs, "config", _RUN_METRICS))
     out["seconds"] = runs.groupby("config", sort=False)["seconds"].sum()
+    out = out.join(_health(runs))
     out = out.reset_index().astype({"units": int, "layers": int, "parameters": int})
     return out.sort_values(["parameters", "config"], ignore_index=True)
 
@@ -90,13 +133,23 @@ class Recommendation:
 
     Attributes:
         config, cell, units, layers, activation, parameters: The recommended configuration.
-        mean_rmse, se_rmse: Its validation RMSE over seeds x folds.
+        mean_rmse, se_rmse: Its validation RMSE over seeds x folds (unpaired, for reading).
+        paired_diff, paired_se: Its RMSE minus the best's, paired over the (seed, fold) cells:
+            mean and standard error of the differences (0 and 0 when it is the best).
         best_config, best_mean_rmse, best_se_rmse: The configuration with the lowest mean RMSE.
-        threshold: best_mean_rmse + best_se_rmse, the one-standard-error bound.
+        threshold: best_mean_rmse + best_se_rmse, the unpaired bound, for reading only.
         baseline, baseline_rmse, baseline_se: The baseline with the lowest mean RMSE.
-        lstm_needed: False when that baseline is within one standard error of the
-            recommendation, or better.
-        verdict: One plain sentence saying the above.
+        baseline_diff, baseline_diff_se: That baseline's RMSE minus the recommendation's
+            (its mean over seeds), paired per fold: mean and standard error over the folds.
+        folds_paired: Folds both were scored on.
+        lstm_needed: True when baseline_diff > baseline_diff_se.
+        stability_share: Share of bootstrap resamples of the cells that recommend it.
+        selection_shares: Share of resamples recommending each configuration, by id.
+        runner_up, runner_up_label, runner_up_share: The configuration the resamples
+            recommend most often otherwise (None when none does), its label and its share.
+        resamples: Bootstrap resamples drawn.
+        warnings: Training-health warnings for the configurations within one standard error.
+        verdict: Plain sentences saying the above.
         keras_code, pytorch_code: Runnable code building the recommended model.
     """
 
@@ -108,6 +161,8 @@ class Recommendation:
     parameters: int
     mean_rmse: float
     se_rmse: float
+    paired_diff: float
+    paired_se: float
     best_config: str
     best_mean_rmse: float
     best_se_rmse: float
@@ -115,126 +170,134 @@ class Recommendation:
     baseline: str
     baseline_rmse: float
     baseline_se: float
+    baseline_diff: float
+    baseline_diff_se: float
+    folds_paired: int
     lstm_needed: bool
+    stability_share: float
+    selection_shares: dict[str, float]
+    runner_up: str | None
+    runner_up_label: str | None
+    runner_up_share: float
+    resamples: int
+    warnings: tuple[str, ...]
     verdict: str
     keras_code: str
     pytorch_code: str
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready values."""
-        return asdict(self)
+        """Plain JSON-ready values: warnings as a list, NaN as None."""
+        out = {**asdict(self), "warnings": list(self.warnings)}
+        return {
+            k: None if isinstance(v, float) and not math.isfinite(v) else v for k, v in out.items()
+        }
 
 
 def recommend(
     summary: pd.DataFrame,
     baseline_summary: pd.DataFrame,
     *,
+    runs: pd.DataFrame,
+    baseline_runs: pd.DataFrame,
     lags: int,
     n_features: int = 1,
     horizon: int = 1,
     dropout: float = 0.0,
+    resamples: int = 1000,
+    seed: int = 0,
 ) -> Recommendation:
-    """Apply the one-standard-error rule and compare the result with the best baseline.
+    """Apply the paired one-SE rule, check it against the best baseline per fold, bootstrap it.
 
-    The best configuration has the lowest mean RMSE; the recommendation is the one with the
-    fewest parameters whose mean RMSE is at most the best mean plus the best's standard error
-    (equal parameters: lower mean RMSE). Configurations whose runs all failed are ignored.
+    The rule is onese.one_se_rule on the runs: the fewest parameters among configurations
+    whose RMSE, paired cell by cell with the best's, is higher by at most one standard error
+    of the differences. The baseline with the lowest mean RMSE is compared per fold with the
+    recommendation's mean over seeds (onese.pair_folds). Stability is stability.bootstrap of
+    the same rule. Health warnings cover every configuration within one standard error.
 
     Args:
-        summary: The table from summarize.
+        summary: The table from summarize: describes each configuration.
         baseline_summary: The table from summarize_baselines, scored on the same folds.
+        runs: The runs summary was made from: config, seed, fold, rmse, parameters and,
+            when recorded, the bool columns under_trained and stuck.
+        baseline_runs: The runs baseline_summary was made from: model, fold, rmse.
         lags: Window length, for the generated code.
         n_features: Features per time step, for the generated code.
         horizon: Forecast steps, for the generated code.
         dropout: Dropout between stacked layers, for the generated code.
+        resamples: Bootstrap resamples of the (seed, fold) cells.
+        seed: Seed of the bootstrap.
 
     Returns:
         The Recommendation.
+
+    Raises:
+        DataError: A table lacks a column, every run failed, no baseline has a finite RMSE,
+            or summary does not describe a configuration of runs.
     """
     _require(summary, ("config", *_DESCRIBE, "mean_rmse", "se_rmse"), "summary")
+    _require(baseline_runs, ("model", "fold", "rmse"), "baseline_runs")
+    matrix = rmse_matrix(runs)
+    rule = one_se_rule(matrix.rmse, matrix.parameters)
+    rows = {str(c): row for c, row in summary.set_index("config").iterrows()}
+    missing = [c for c in matrix.configs if c not in rows]
+    if missing:
+        raise DataError(f"summary must describe every config of runs, missing {missing[0]}")
+    i = int(rule.recommended)
+    rec, best = rows[matrix.configs[i]], rows[matrix.configs[int(rule.best)]]
+    base = _best_baseline(baseline_summary)
+    pairing = pair_folds(runs, baseline_runs, str(rec.name), str(base["model"]))
+    stability = bootstrap(runs, str(rec.name), resamples=resamples, seed=seed)
+    runner = None if stability.runner_up is None else rows[stability.runner_up]
+    within = [rows[c] for c, w in zip(matrix.configs, rule.within, strict=True) if w]
+    notes = warnings(runs, within, stability)
+    model = (str(rec["cell"]), int(rec["units"]), int(rec["layers"]), str(rec["activation"]))
+    sizes = (lags, n_features, horizon, dropout)
+    cells = set(summary["cell"].astype(str))
+    text = verdict(rec, best, base, pairing, stability, runner, notes, cells)
+    return Recommendation(
+        config=str(rec.name),
+        cell=model[0],
+        units=model[1],
+        layers=model[2],
+        activation=model[3],
+        parameters=int(rec["parameters"]),
+        mean_rmse=float(rec["mean_rmse"]),
+        se_rmse=float(rec["se_rmse"]),
+        paired_diff=float(rule.diff[i]),
+        paired_se=float(rule.se[i]),
+        best_config=str(best.name),
+        best_mean_rmse=float(best["mean_rmse"]),
+        best_se_rmse=float(best["se_rmse"]),
+        threshold=float(best["mean_rmse"] + best["se_rmse"]),
+        baseline=str(base["model"]),
+        baseline_rmse=float(base["mean_rmse"]),
+        baseline_se=float(base["se_rmse"]),
+        baseline_diff=pairing.diff,
+        baseline_diff_se=pairing.se,
+        folds_paired=pairing.folds,
+        lstm_needed=pairing.lstm_needed,
+        stability_share=stability.chosen_share,
+        selection_shares=dict(stability.shares),
+        runner_up=stability.runner_up,
+        runner_up_label=None if runner is None else label(runner),
+        runner_up_share=stability.runner_up_share,
+        resamples=resamples,
+        warnings=notes,
+        verdict=text,
+        keras_code=keras_code(*model, *sizes),
+        pytorch_code=pytorch_code(*model, *sizes),
+    )
+
+
+def _best_baseline(baseline_summary: pd.DataFrame) -> pd.Series:
     _require(baseline_summary, ("model", "mean_rmse", "se_rmse"), "baseline_summary")
-    ok = summary[np.isfinite(summary["mean_rmse"].to_numpy(dtype=float))]
-    if ok.empty:
-        got = f"{len(summary)} whose runs all failed (NaN RMSE)" if len(summary) else "none"
-        raise DataError(
-            f"summary must have at least one configuration with a successful run, got {got}"
-        )
     bases = baseline_summary[np.isfinite(baseline_summary["mean_rmse"].to_numpy(dtype=float))]
     if bases.empty:
         raise DataError(
             f"baseline_summary must have at least one baseline with a finite mean_rmse, got "
             f"{len(baseline_summary)} baselines"
         )
-    best = ok.sort_values(["mean_rmse", "parameters", "config"]).iloc[0]
-    threshold = float(best["mean_rmse"] + best["se_rmse"])
-    within = ok[ok["mean_rmse"] <= threshold]
-    rec = within.sort_values(["parameters", "mean_rmse", "config"]).iloc[0]
-    base = bases.sort_values(["mean_rmse", "model"]).iloc[0]
-    lstm_needed = bool(base["mean_rmse"] > rec["mean_rmse"] + rec["se_rmse"])
-    cell, activation = str(rec["cell"]), str(rec["activation"])
-    units, layers = int(rec["units"]), int(rec["layers"])
-    sizes = (lags, n_features, horizon, dropout)
-    return Recommendation(
-        config=str(rec["config"]),
-        cell=cell,
-        units=units,
-        layers=layers,
-        activation=activation,
-        parameters=int(rec["parameters"]),
-        mean_rmse=float(rec["mean_rmse"]),
-        se_rmse=float(rec["se_rmse"]),
-        best_config=str(best["config"]),
-        best_mean_rmse=float(best["mean_rmse"]),
-        best_se_rmse=float(best["se_rmse"]),
-        threshold=threshold,
-        baseline=str(base["model"]),
-        baseline_rmse=float(base["mean_rmse"]),
-        baseline_se=float(base["se_rmse"]),
-        lstm_needed=lstm_needed,
-        verdict=_verdict(rec, best, base, lstm_needed, set(ok["cell"])),
-        keras_code=keras_code(cell, units, layers, activation, *sizes),
-        pytorch_code=pytorch_code(cell, units, layers, activation, *sizes),
-    )
-
-
-def _decimals(value: float) -> int:
-    # 3 significant digits: 16.9, 0.412, 1234
-    if not math.isfinite(value) or value == 0:
-        return 3
-    return min(10, max(0, 2 - math.floor(math.log10(abs(value)))))
-
-
-def _pm(mean: float, se: float, decimals: int) -> str:
-    # the SE keeps at least one significant digit, so a small SE never prints as 0.0
-    se_decimals = decimals if not se > 0 else max(decimals, -math.floor(math.log10(se)))
-    return f"{mean:,.{decimals}f} ± {se:,.{min(se_decimals, 10)}f}"
-
-
-def _verdict(
-    rec: pd.Series, best: pd.Series, base: pd.Series, needed: bool, cells: set[str]
-) -> str:
-    label = config_label(str(rec["cell"]), int(rec["units"]), int(rec["layers"]), rec["activation"])
-    d = _decimals(min(abs(float(rec["mean_rmse"])), abs(float(base["mean_rmse"]))))
-    ours = _pm(float(rec["mean_rmse"]), float(rec["se_rmse"]), d)
-    theirs = _pm(float(base["mean_rmse"]), float(base["se_rmse"]), d)
-    if not needed:
-        better = base["mean_rmse"] < rec["mean_rmse"] - rec["se_rmse"]
-        network = "an LSTM" if cells == {"lstm"} else "a recurrent network"
-        return (
-            f"{base['model']} is {'better than' if better else 'as good as'} {label} "
-            f"(RMSE {theirs} vs {ours}): {network} is not needed here."
-        )
-    head = f"{label} beats the best baseline, {base['model']} (RMSE {ours} vs {theirs})"
-    if best["config"] == rec["config"]:
-        return f"{head}; it is the best configuration swept."
-    top = config_label(
-        str(best["cell"]), int(best["units"]), int(best["layers"]), best["activation"]
-    )
-    top_rmse = _pm(float(best["mean_rmse"]), float(best["se_rmse"]), d)
-    return (
-        f"{head}; it is the smallest model within one standard error of the best "
-        f"({top}, {top_rmse})."
-    )
+    return bases.sort_values(["mean_rmse", "model"]).iloc[0]
 
 
 def equal_budget_width(
