@@ -9,7 +9,8 @@ lstmsizer) + nn.Linear, one model after the other, torch's default threads and A
 lstmsizer runs its sweep engine (sweep.runs): the seeds of a configuration train as one
 batched network where that measured faster, configurations are shared among worker
 processes (one thread each). Also prints lstmsizer's time with the
-sweep's default early stopping (patience 10 on the validation block).
+early stopping (patience 10 on the block carved from the end of the training part, never
+on the scored validation block).
 
     python bench/w2.py [--units 1,2,...] [--workers 2]
 """
@@ -69,10 +70,21 @@ def plain_run(series: np.ndarray, units: int, seed: int) -> float:
 def _ours(args: tuple[int, int | None]) -> list[dict[str, object]]:
     units, patience = args
     data = get("sunspots")
-    spec = SweepSpec(lags=LAGS, epochs=EPOCHS, batch_size=BATCH, patience=patience, seeds=3)
+    # W2's fixed protocol: Adam 1e-3, no learning-rate cuts, no warm-up, no restarts
+    spec = SweepSpec(
+        lags=LAGS,
+        epochs=EPOCHS,
+        batch_size=BATCH,
+        patience=patience,
+        seeds=3,
+        lr=1e-3,
+        lr_patience=None,
+        min_epochs=0,
+        restarts=0,
+    )
     split = Split(n=len(data), train_end=TRAIN_END, lags=LAGS, horizon=1)
     config = Configuration("lstm", units, 1, "tanh")
-    return train_configuration(config, spec, data, [split])
+    return train_configuration(config, spec, data, [split]).rows
 
 
 def lstmsizer_sweep(units: list[int], workers: int, patience: int | None) -> tuple[float, dict]:

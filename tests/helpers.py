@@ -54,7 +54,6 @@ TINY = Settings(
     depth_layers=2,
     linear_units=(2,),
     linear_n=120,
-    unit_epochs=2,
     seeds=2,
     folds=1,
     epochs=2,

@@ -129,8 +129,8 @@ def test_a_failing_configuration_is_recorded_and_the_sweep_goes_on(
 ) -> None:
     real = runs_module.train_run
 
-    def nan_for_one_unit(config, spec, dataset, split, fold, seed):  # type: ignore[no-untyped-def]
-        row, model = real(config, spec, dataset, split, fold, seed)
+    def nan_for_one_unit(config, spec, dataset, split, fold, seed, lr=None):  # type: ignore[no-untyped-def]
+        row, model = real(config, spec, dataset, split, fold, seed, lr)
         if config.units == 1 and fold >= 0:
             row.update(rmse=float("nan"), error="training loss became NaN or infinite")
         return row, model
@@ -236,3 +236,29 @@ def test_a_series_too_short_for_the_folds_fails_before_any_study(tmp_path: Path)
     with pytest.raises(DataError, match="need at least 18 values"):
         sweep(get("seed"), out=tmp_path, lags=12, workers=2)
     assert not (tmp_path / "study.journal").exists()
+
+
+@pytest.mark.parametrize("units", [3, 64])  # seeds trained batched, and one after another
+def test_a_folds_validation_values_never_touch_its_training(units: int) -> None:
+    from lstmsizer.splits import rolling_origin_folds
+    from lstmsizer.sweep.plan import Configuration
+    from lstmsizer.sweep.runs import train_configuration
+
+    spec = SweepSpec(
+        lags=6, seeds=2, folds=3, epochs=40, patience=4, min_epochs=2, lr_patience=2, restarts=1
+    )
+    data = get("sine", n=160, seed=3)
+    folds, _ = rolling_origin_folds(len(data), spec.window, spec.folds, spec.test_fraction)
+    first = folds[0]
+    changed = get("sine", n=160, seed=3)
+    changed.values[first.train_end : first.n] = (
+        50.0 + 10.0 * changed.values[first.train_end : first.n]
+    )
+    config = Configuration("lstm", units, 1, "tanh")
+    a = train_configuration(config, spec, data, folds[:1])
+    b = train_configuration(config, spec, changed, folds[:1])
+    assert a.lr == b.lr and a.lr_search == b.lr_search
+    kept = ("epochs", "best_epoch", "train_loss", "val_loss", "lr", "restarts", "stop_windows")
+    for ra, rb in zip(a.rows, b.rows, strict=True):
+        assert {k: ra[k] for k in kept} == {k: rb[k] for k in kept}
+        assert ra["rmse"] != rb["rmse"]  # only the score of the changed block moves

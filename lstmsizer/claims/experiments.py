@@ -121,14 +121,7 @@ def wide_layers_make_gradients_vanish(ctx: Context) -> Claim:
 def _small_sweep(ctx: Context, data: Dataset, folder: str, **grid: Any) -> SweepResult:
     s = ctx.settings
     spec = SweepSpec(
-        lags=ctx.lags,
-        seeds=s.seeds,
-        folds=s.folds,
-        epochs=s.epochs,
-        patience=None,
-        lr=s.lr,
-        seed=ctx.seed,
-        **grid,
+        lags=ctx.lags, seeds=s.seeds, folds=s.folds, epochs=s.epochs, seed=ctx.seed, **grid
     )
     return sweep(data, spec=spec, out=ctx.workdir / folder, workers=1, progress=False)
 
@@ -162,7 +155,8 @@ def one_unit_is_linear(ctx: Context) -> Claim:
     """LSTM(1) against linear AR on the same lags of the target alone, over seeds."""
     s, split, y = ctx.settings, ctx.split, ctx.dataset.values
     seeds = [ctx.seed + k for k in range(s.seeds)]
-    train = TrainSpec(epochs=s.unit_epochs, lr=s.lr, progress=False)
+    # the sweep's protocol: early stopping on the end of the training part, lr cuts, restarts
+    train = SweepSpec(lags=ctx.lags, epochs=s.epochs, lr=s.lr).train_spec(ctx.seed)
     window = WindowSpec(ctx.lags)
     models = fit_seeds(window, ModelSpec(units=1), train, seeds, y, train_end=split.train_end)
     origins, target = split.val_origins, y[split.val_origins]
@@ -180,7 +174,8 @@ def one_unit_is_linear(ctx: Context) -> Claim:
         "linear_ar_rmse": ar_rmse,
         "correlation": correlation,
         "seeds": seeds,
-        "epochs": s.unit_epochs,
+        "epochs": [m.history_.epochs if m.history_ else 0 for m in models],
+        "under_trained": sum(bool(m.history_ and m.history_.under_trained) for m in models),
     }
     return _claim(LINEAR_UNIT, verdict, numbers)
 

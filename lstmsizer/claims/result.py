@@ -9,6 +9,7 @@ import pandas as pd
 
 from lstmsizer.diagnostics.result import Result
 from lstmsizer.errors import check, check_int
+from lstmsizer.sweep.plan import SweepSpec
 
 CLAIMS_FILE = "claims.json"
 
@@ -34,7 +35,7 @@ class Claim(Result):
 
 _COUNTS = (
     *("memory_lags", "memory_n", "memory_epochs", "memory_seeds", "speed_repeats"),
-    *("gradient_epochs", "depth_units", "linear_n", "unit_epochs", "seeds", "folds", "epochs"),
+    *("gradient_epochs", "depth_units", "linear_n", "seeds", "folds", "epochs"),
 )
 
 
@@ -52,9 +53,12 @@ class Settings:
         depth_units, depth_layers: The stacked model; the wide one has its parameter budget.
         linear_units: Widths swept on the linear AR series.
         linear_n: Length of the linear AR series.
-        unit_epochs: Epochs of LSTM(1) against linear AR (one unit learns slowly).
-        seeds, folds, epochs, lr: Training seeds, rolling-origin folds, epochs and Adam
-            learning rate of the trainings on the data (and of the linear-series sweep).
+        seeds, folds: Training seeds and rolling-origin folds of the trainings on the data.
+        epochs: Epoch cap of those trainings. They follow the sweep's protocol (early
+            stopping on a block never scored, learning-rate cuts on plateau, restarts), so
+            the cap only has to be out of reach; a run reaching it is flagged under-trained.
+        lr: Adam learning rate of LSTM(1) against linear AR and of the short gradient
+            training; the sweeps of the depth and linear-series claims choose theirs (auto).
     """
 
     memory_lags: int = 6
@@ -71,10 +75,9 @@ class Settings:
     depth_layers: int = 3
     linear_units: tuple[int, ...] = (2, 8, 32)
     linear_n: int = 500
-    unit_epochs: int = 100
     seeds: int = 3
     folds: int = 2
-    epochs: int = 50
+    epochs: int = SweepSpec().epochs
     lr: float = 1e-2
 
     def __post_init__(self) -> None:
@@ -104,10 +107,8 @@ FULL = Settings(
     depth_units=32,
     linear_units=(2, 8, 32, 128),
     linear_n=1000,
-    unit_epochs=300,
     seeds=5,
     folds=3,
-    epochs=100,
 )
 """Several times longer, with more delays, widths, seeds and folds."""
 

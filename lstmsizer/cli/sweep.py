@@ -24,11 +24,24 @@ from lstmsizer.cli.options import (
     load_data,
 )
 from lstmsizer.cli.render import column, print_json, records, table
+from lstmsizer.errors import OptionError
+from lstmsizer.sweep.plan import LR_CANDIDATES, SweepSpec
 
 if TYPE_CHECKING:
     from lstmsizer.sweep import SweepResult
 
 DEFAULT_UNITS = "1,2,4,8,16,32,64,100,128,256"
+_DEFAULTS = SweepSpec()
+
+
+def learning_rate(text: str) -> float | str:
+    """--lr: "auto" or a positive number."""
+    if text.strip().lower() == "auto":
+        return "auto"
+    try:
+        return float(text)
+    except ValueError:
+        raise OptionError(f'lr must be "auto" or a number > 0, got {text!r}') from None
 
 
 @app.command("sweep")
@@ -57,12 +70,37 @@ def sweep_command(
     test: Annotated[
         float, typer.Option(help="Final share scored once, never used to choose.")
     ] = 0.1,
-    epochs: Annotated[int, typer.Option(help="Maximum epochs per training.")] = 100,
+    epochs: Annotated[
+        int,
+        typer.Option(help="Epoch cap per training; runs reaching it while improving are flagged."),
+    ] = _DEFAULTS.epochs,
     patience: Annotated[
-        int, typer.Option(help="Early-stopping patience in epochs; 0 trains every epoch.")
-    ] = 10,
+        int,
+        typer.Option(
+            help="Early-stopping patience in epochs, on a block carved from the end of each "
+            "training part and never scored; 0 trains every epoch."
+        ),
+    ] = _DEFAULTS.patience or 0,
+    min_epochs: Annotated[
+        int, typer.Option(help="Warm-up epochs before early stopping or an lr cut may fire.")
+    ] = _DEFAULTS.min_epochs,
+    lr_patience: Annotated[
+        int, typer.Option(help="Epochs without improvement before the lr is halved; 0: never.")
+    ] = _DEFAULTS.lr_patience or 0,
+    stop_fraction: Annotated[
+        float, typer.Option(help="Share of each training part's windows held out for stopping.")
+    ] = _DEFAULTS.stop_fraction,
+    restarts: Annotated[
+        int, typer.Option(help="Fresh starts for a run stuck at a constant forecast.")
+    ] = _DEFAULTS.restarts,
     batch_size: BatchSize = 32,
-    lr: Annotated[float, typer.Option(help="Adam learning rate.")] = 1e-3,
+    lr: Annotated[
+        str,
+        typer.Option(
+            help="Adam learning rate, or auto: per configuration, the best of "
+            f"{', '.join(f'{r:g}' for r in LR_CANDIDATES)} on the first fold's stopping block."
+        ),
+    ] = str(_DEFAULTS.lr),
     dropout: Annotated[float, typer.Option(help="Dropout between stacked layers.")] = 0.0,
     search: Annotated[
         Literal["grid", "tpe"],
@@ -93,7 +131,7 @@ def sweep_command(
 
     Re-running the same command resumes: finished configurations are never trained again.
     """
-    from lstmsizer.sweep import SweepSpec, sweep
+    from lstmsizer.sweep import sweep
 
     spec = SweepSpec(
         lags=lags,
@@ -107,8 +145,12 @@ def sweep_command(
         test_fraction=test,
         epochs=epochs,
         patience=patience or None,
+        min_epochs=min_epochs,
+        lr_patience=lr_patience or None,
+        stop_fraction=stop_fraction,
+        restarts=restarts,
         batch_size=batch_size,
-        lr=lr,
+        lr=learning_rate(lr),
         dropout=dropout,
         search=search,
         trials=trials,
@@ -147,16 +189,24 @@ def sweep_command(
 
 def _render(result: SweepResult) -> None:
     t = result.table
+    paired = ["-"] * len(t)  # tables from before the paired rule lack the columns
+    if "paired_diff" in t and "paired_se" in t:
+        diff, se = column(t["paired_diff"]), column(t["paired_se"])
+        paired = ["-" if d == "-" else f"{d} ± {s}" for d, s in zip(diff, se, strict=True)]
     rows = zip(
         t["config"].astype(str),
         [f"{int(p):,}" for p in t["parameters"]],
         [f"{m} ± {s}" for m, s in zip(column(t["mean_rmse"]), column(t["se_rmse"]), strict=True)],
+        paired,
         column(t["mean_train_loss"]),
         [f"{e:.0f}" for e in t["mean_epochs"]],
         [f"{s:.1f}" for s in t["seconds"]],
         strict=True,
     )
-    head = ("configuration", "parameters", "RMSE ± SE", "train loss", "epochs", "seconds")
+    head = (
+        "configuration", "parameters", "RMSE ± SE", "paired Δ ± SE", "train loss", "epochs",
+        "seconds",
+    )  # fmt: skip
     console.print(table("Validation over seeds x folds", head, rows, *head[1:]))
     b = result.baselines
     brow = zip(

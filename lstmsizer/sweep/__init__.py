@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
 from lstmsizer.datasets import Dataset, resolve
 from lstmsizer.errors import check_int
+from lstmsizer.holdout import ThinDataWarning, stop_block
 from lstmsizer.progress import progress_bar
 from lstmsizer.splits import rolling_origin_folds
 from lstmsizer.sweep.engine import Job, run
@@ -58,11 +60,21 @@ def sweep(
     configs = configurations(spec, 1 + dataset.features.shape[1])
     job = Job(spec, dataset, storage, name, run_dir, {c.id: c for c in configs})
     # a series too short for the folds fails here, before any study or worker starts
-    rolling_origin_folds(len(dataset), spec.window, spec.folds, spec.test_fraction)
+    folds, _ = rolling_origin_folds(len(dataset), spec.window, spec.folds, spec.test_fraction)
+    _warn_if_thin(spec, folds[0].train_end)
     start = time.perf_counter()
     with progress_bar("configurations", None, progress) as ticker:
         shared = run(job, workers, lambda done, total: ticker.set(done, total))
     return finish(shared, job, time.perf_counter() - start)
+
+
+def _warn_if_thin(spec: SweepSpec, train_end: int) -> None:
+    """One ThinDataWarning for the whole sweep when its smallest training part is thin."""
+    fraction = spec.stop_fraction if spec.patience is not None else 0.0
+    windows = train_end - spec.lags - spec.horizon + 1
+    message = stop_block(windows, spec.horizon, fraction).warning
+    if message is not None:
+        warnings.warn(f"first fold: {message}", ThinDataWarning, stacklevel=3)
 
 
 def default_workers() -> int:

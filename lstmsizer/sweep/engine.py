@@ -127,7 +127,9 @@ def objective(job: Job, study: optuna.Study) -> Callable[[Trial], float]:
                     trial.set_user_attr("runs", rows)
                     raise optuna.TrialPruned(f"pruned after {index + 1} runs")
 
-        train_configuration(config, job.spec, job.dataset, folds, report)
+        trained = train_configuration(config, job.spec, job.dataset, folds, report)
+        trial.set_user_attr("lr_search", trained.lr_search)
+        trial.set_user_attr("curve", trained.curve)
         trial.set_user_attr("runs", rows)
         values = [float(r["rmse"]) for r in rows if math.isfinite(float(r["rmse"]))]  # type: ignore[arg-type]
         if not values:

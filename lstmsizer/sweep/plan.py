@@ -15,6 +15,9 @@ from lstmsizer.recommend import equal_budget_width
 DEFAULT_UNITS = (1, 2, 4, 8, 16, 32, 64, 100, 128, 256)
 DEFAULT_LAYERS = (1, 2)
 SEARCHES = ("grid", "tpe")
+LR_CANDIDATES = (1e-3, 3e-3, 1e-2)
+"""Learning rates --lr auto tries per configuration. On sunspots, 1e-2 let LSTM(1) converge
+in about 300 epochs where 1e-3 needed about 1,500, and 1e-3 suited the 2-layer LSTM(128)."""
 
 
 @dataclass(frozen=True)
@@ -31,10 +34,17 @@ class SweepSpec:
         seeds: Seeds per configuration and fold (0 .. seeds-1 offset by seed).
         folds: Rolling-origin folds on the development part.
         test_fraction: Final share of the series scored once, never used for selection.
-        epochs: Maximum epochs per training.
-        patience: Early-stopping patience on the fold's validation block; None disables it.
+        epochs: Epoch cap per training, high enough that every size converges first; a run
+            that reaches it while still improving is flagged as under-trained.
+        patience: Early-stopping patience on the early-stopping block carved from the end of
+            each fold's training part (never scored); None disables it.
+        min_epochs: Warm-up before early stopping or a learning-rate reduction may fire.
+        lr_patience: Epochs without improvement before the learning rate is halved.
+        stop_fraction: Share of each training part's windows held out for early stopping.
+        restarts: Fresh initialisations tried for a run stuck at the trivial solution.
         batch_size: Windows per optimizer step.
-        lr: Adam learning rate.
+        lr: Adam learning rate, or "auto" to choose one per configuration among LR_CANDIDATES
+            on its first fold with the first seed, scored on the early-stopping block.
         dropout: Dropout between stacked layers.
         init: Weight initialisation scheme.
         scaling: Scaler fitted on each fold's training part.
@@ -54,10 +64,14 @@ class SweepSpec:
     seeds: int = 3
     folds: int = 3
     test_fraction: float = 0.1
-    epochs: int = 100
-    patience: int | None = 10
+    epochs: int = 2000
+    patience: int | None = 50
+    min_epochs: int = 50
+    lr_patience: int | None = 20
+    stop_fraction: float = 0.15
+    restarts: int = 2
     batch_size: int = 32
-    lr: float = 1e-3
+    lr: float | str = "auto"
     dropout: float = 0.0
     init: str = "torch"
     scaling: str = "minmax"
@@ -84,6 +98,9 @@ class SweepSpec:
         check_choice("scaling", self.scaling, SCALINGS)
         check_choice("search", self.search, SEARCHES)
         check_int("trials", self.trials)
+        auto = self.lr == "auto"
+        rate = isinstance(self.lr, (int, float)) and not isinstance(self.lr, bool)
+        check(auto or (rate and self.lr > 0), "lr", 'must be "auto" or a number > 0', self.lr)  # type: ignore[operator]
         self.train_spec(0)
 
     @property
@@ -96,8 +113,12 @@ class SweepSpec:
         spec = TrainSpec(
             epochs=self.epochs,
             batch_size=self.batch_size,
-            lr=self.lr,
+            lr=LR_CANDIDATES[0] if self.lr == "auto" else float(self.lr),
             patience=self.patience,
+            min_epochs=self.min_epochs,
+            lr_patience=self.lr_patience,
+            stop_fraction=self.stop_fraction,
+            restarts=self.restarts,
             seed=seed,
             progress=False,
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,8 @@ from optuna.trial import TrialState
 from lstmsizer.baselines import default_baselines
 from lstmsizer.evaluation import score_forecaster
 from lstmsizer.forecaster import LSTMForecaster
+from lstmsizer.holdout import ThinDataWarning, describe_rule
+from lstmsizer.onese import add_paired_columns
 from lstmsizer.recommend import Recommendation, recommend, summarize, summarize_baselines
 from lstmsizer.splits import Split
 from lstmsizer.sweep.engine import Job
@@ -23,6 +26,8 @@ from lstmsizer.sweep.runs import environment, score_baselines, train_run
 from lstmsizer.sweep.study import DUPLICATE, REASON
 
 MODEL_FILE = "model.pt"
+LR_SEARCH_FILE = "lr_search.csv"
+CURVES_FILE = "curves.csv"
 
 
 @dataclass
@@ -79,17 +84,69 @@ def collect_runs(study: optuna.Study, job: Job) -> tuple[pd.DataFrame, dict[str,
     return pd.DataFrame(rows), configs
 
 
+def collect_training(
+    study: optuna.Study, configs: dict[str, Configuration]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The learning-rate searches and the loss curves the settled trials stored.
+
+    Returns:
+        lr_search (config, lr, val_loss, epochs, restarts, chosen) and curves (config, seed,
+        fold, epoch, train_loss, val_loss, lr): one run per configuration, its first seed on
+        the last fold.
+    """
+    searches: list[dict[str, object]] = []
+    curves: list[pd.DataFrame] = []
+    seen: set[str] = set()
+    for trial in sorted(study.get_trials(deepcopy=False), key=lambda t: t.number):
+        stored = trial.user_attrs.get("configuration")
+        runs = trial.user_attrs.get("runs")
+        if stored is None or not runs or DUPLICATE in trial.user_attrs:
+            continue
+        config = Configuration(**stored).id
+        if config not in configs or config in seen:
+            continue
+        seen.add(config)
+        searches += trial.user_attrs.get("lr_search", [])
+        curve = trial.user_attrs.get("curve") or {}
+        if curve.get("train_loss"):
+            last = max(int(r["fold"]) for r in runs)
+            first = next(r for r in runs if int(r["fold"]) == last)
+            n = len(curve["train_loss"])
+            frame = pd.DataFrame(
+                {
+                    "train_loss": curve["train_loss"],
+                    "val_loss": curve.get("val_loss") or [math.nan] * n,
+                    "lr": curve.get("lr") or [math.nan] * n,
+                }
+            )
+            frame.insert(0, "epoch", range(len(frame)))
+            frame.insert(0, "fold", last)
+            frame.insert(0, "seed", first["seed"])
+            frame.insert(0, "config", config)
+            curves.append(frame)
+    search_columns = ["config", "lr", "val_loss", "epochs", "restarts", "chosen"]
+    curve_columns = ["config", "seed", "fold", "epoch", "train_loss", "val_loss", "lr"]
+    curve_frame = pd.concat(curves, ignore_index=True) if curves else pd.DataFrame()
+    return (
+        pd.DataFrame(searches, columns=search_columns),
+        curve_frame.reindex(columns=curve_columns),
+    )
+
+
 def final_model(
-    job: Job, config: Configuration, folds: list[Split], test: Split
+    job: Job, config: Configuration, folds: list[Split], test: Split, lr: float | None = None
 ) -> tuple[LSTMForecaster, dict[str, object]]:
     """Train the recommended configuration on the development part and score the test share.
 
-    Early stopping watches the last fold's validation block; the test values are never seen.
+    It is trained like the last fold's runs: on the same training part, with the
+    early-stopping block carved from its end the same way, at the learning rate the
+    configuration's runs used, with the first seed. Neither the last fold's validation block
+    nor the test values are seen, so both spans of forecasts.csv are out of sample.
     """
     dev = Split(
         n=test.train_end, train_end=folds[-1].train_end, lags=test.lags, horizon=test.horizon
     )
-    _, model = train_run(config, job.spec, job.dataset, dev, fold=-1, seed=job.spec.seed)
+    _, model = train_run(config, job.spec, job.dataset, dev, fold=-1, seed=job.spec.seed, lr=lr)
     row = score_forecaster(model, job.dataset, test, fitted=True)
     return model, row
 
@@ -100,19 +157,26 @@ def finish(study: optuna.Study, job: Job, seconds: float) -> SweepResult:
     folds, test = job.folds
     runs, trained = collect_runs(study, job)
     baseline_runs = pd.DataFrame(score_baselines(spec, dataset, folds))
-    table = summarize(runs)
+    table = add_paired_columns(summarize(runs), runs)
     baselines = summarize_baselines(baseline_runs)
     n_features = 1 + dataset.features.shape[1]
     rec = recommend(
         table,
         baselines,
+        runs=runs,
+        baseline_runs=baseline_runs,
         lags=spec.lags,
         n_features=n_features,
         horizon=spec.horizon,
         dropout=spec.dropout,
+        seed=spec.seed,
     )
+    table["selected_share"] = table["config"].map(rec.selection_shares).fillna(0.0)
     config = trained[rec.config]
-    model, test_row = final_model(job, config, folds, test)
+    lr = float(runs.loc[runs["config"] == rec.config, "lr"].iloc[0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ThinDataWarning)  # said once when the sweep started
+        model, test_row = final_model(job, config, folds, test, lr)
     test_rows = [{**test_row, "kind": "lstm"}]
     if test.val_origins.size:
         test_rows += [{**r, "kind": "baseline"} for r in score_baselines(spec, dataset, [test])]
@@ -127,6 +191,7 @@ def finish(study: optuna.Study, job: Job, seconds: float) -> SweepResult:
             "folds": [{"train_end": s.train_end, "n": s.n} for s in folds],
             "test_start": test.train_end,
             "scaling": spec.scaling,
+            "stop_block": describe_rule(spec.stop_fraction if spec.patience else 0.0),
         },
         "spec": {k: (list(v) if isinstance(v, tuple) else v) for k, v in spec.__dict__.items()},
         "study": job.study,
@@ -136,6 +201,9 @@ def finish(study: optuna.Study, job: Job, seconds: float) -> SweepResult:
     }
     result = SweepResult(job.run_dir, table, runs, baselines, baseline_runs, rec, test_table, info)
     write(result, model)
+    lr_search, curves = collect_training(study, trained)
+    lr_search.to_csv(job.run_dir / LR_SEARCH_FILE, index=False)
+    curves.to_csv(job.run_dir / CURVES_FILE, index=False)
     series_frame(job).to_csv(job.run_dir / "series.csv", index=False)
     forecast_frame(job, model, rec.baseline, folds[-1], test).to_csv(
         job.run_dir / "forecasts.csv", index=False
