@@ -7,6 +7,7 @@ import math
 import re
 import subprocess
 import sys
+from html import escape
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -18,14 +19,18 @@ import pytest
 from lstmsizer.errors import DataError, OptionError
 from lstmsizer.recommend import recommend, summarize_baselines
 from lstmsizer.report import build_report, figures
-from lstmsizer.report.build import NO_DEEP_WIDE, NO_FORECASTS, NO_SERIES, SLOTS
-from lstmsizer.report.data import read_configs, read_run
+from lstmsizer.report.build import NO_CURVES, NO_DEEP_WIDE, NO_FORECASTS, NO_SERIES, SLOTS
+from lstmsizer.report.data import read_configs, read_recommended, read_run
+from lstmsizer.report.diagnostic_plots import plot_loss_curves
 from lstmsizer.report.facts import data_facts, duration, environment_facts, plus_minus
+from lstmsizer.report.health import curve_configs, health_rows, loss_curves, stability_sentence
+from lstmsizer.report.health_html import NO_HEALTH
 from lstmsizer.report.numbers import (
     acf_view,
     autocorrelation,
     baseline_bands,
     capacity_lines,
+    deep_wide_pairs,
     equal_budget_pairs,
     forecast_window,
     gradient_lines,
@@ -91,18 +96,42 @@ def write_run(
     summary: pd.DataFrame,
     *,
     extras: bool = True,
+    training: bool | None = None,
     n: int = N,
     folds: list[dict[str, int]] = FOLDS,
     test_start: int = TEST_START,
 ) -> Path:
-    """A run folder as lstmsizer.sweep writes it, with known numbers; extras adds every option."""
+    """A run folder as lstmsizer.sweep writes it, with known numbers; extras adds every option.
+
+    training (default: extras) writes the training protocol's fields (_write_training);
+    without it the folder is as older sweeps wrote it, with none of them.
+    """
     path.mkdir(parents=True, exist_ok=True)
     summary.to_csv(path / "summary.csv", index=False)
     runs = summary.loc[summary.index.repeat(summary["runs"])][["config", "units", "layers"]]
     runs.assign(seed=0, fold=0, rmse=1.0, threads=1).to_csv(path / "runs.csv", index=False)
     baseline_runs = _baseline_runs()
     baseline_runs.to_csv(path / "baselines.csv", index=False)
-    rec = recommend(summary, summarize_baselines(baseline_runs), lags=4)
+    rec = recommend(
+        summary,
+        summarize_baselines(baseline_runs),
+        # 4 (seed, fold) cells per config with its mean and SE: mean ± sqrt(3) se along
+        # orthogonal sign patterns, so the paired SE against the best is about the unpaired one
+        runs=summary.loc[summary.index.repeat(4)].assign(
+            seed=[0, 0, 1, 1] * len(summary),
+            fold=[0, 1, 0, 1] * len(summary),
+            rmse=lambda f: (
+                f["mean_rmse"]
+                + np.sqrt(3)
+                * f["se_rmse"]
+                * np.array([[1, 1, -1, -1], [1, -1, 1, -1], [1, -1, -1, 1]])[
+                    np.arange(len(summary)) % 3
+                ].ravel()
+            ),
+        ),
+        baseline_runs=baseline_runs,
+        lags=4,
+    )
     test = [
         {"model": "LSTM(4)", "kind": "lstm", "rmse": 2.5, "mae": 2.0},
         {"model": rec.baseline, "kind": "baseline", "rmse": 2.4, "mae": 1.9},
@@ -122,10 +151,124 @@ def write_run(
                         "cpu": "x86_64", "gpu": None, "threads": 1},
         "seconds": 125.0,
     }  # fmt: skip
+    if training if training is not None else extras:
+        _write_training(path, summary, payload, len(folds))
+    else:
+        payload["recommendation"] = {
+            k: v for k, v in payload["recommendation"].items() if k in OLD_RECOMMENDATION
+        }
     (path / "recommendation.json").write_text(json.dumps(payload))
     if extras:
         _write_extras(path, summary, n, folds[-1]["train_end"], test_start)
     return path
+
+
+# The keys of recommendation.json's "recommendation" before the training protocol changed
+OLD_RECOMMENDATION = {
+    "config", "cell", "units", "layers", "activation", "parameters", "mean_rmse", "se_rmse",
+    "best_config", "best_mean_rmse", "best_se_rmse", "threshold", "baseline", "baseline_rmse",
+    "baseline_se", "lstm_needed", "verdict", "keras_code", "pytorch_code",
+}  # fmt: skip
+# Training health per config: lr, median epochs, converged, under-trained, restarted and stuck
+# shares, RMSE sd, bootstrap share; LSTM(2) has a stuck run, LSTM(8) and 2-layer LSTM(4)
+# under-trained ones
+HEALTH = {
+    "lstm-u2-l1": (0.01, 120, 1.0, 0.0, 0.5, 0.25, 0.9, 0.02),
+    "lstm-u4-l1": (0.003, 312, 2 / 3, 0.0, 0.0, 0.0, 0.5, 0.84),
+    "lstm-u7-l1": (0.003, 800, 1.0, 0.0, 0.0, 0.0, 0.2, 0.0),
+    "lstm-u8-l1": (0.001, 2000, 0.5, 0.5, 0.0, 0.0, 0.4, 0.11),
+    "lstm-u2-l2": (0.003, 400, 1.0, 0.0, 0.0, 0.0, 0.8, 0.03),
+    "lstm-u4-l2": (0.001, 1500, 0.75, 0.25, 0.0, 0.0, 0.6, 0.0),
+}
+CAP = 2000
+STABILITY = {
+    "stability_share": 0.84, "resamples": 1000, "runner_up": "lstm-u8-l1",
+    "runner_up_label": "LSTM(8)", "runner_up_share": 0.11,
+    "warnings": ["LSTM(8) hit the epoch cap in 50% of its runs while still improving."],
+}  # fmt: skip
+STOP_BLOCK = "The last 10% of each fold's training windows, after a gap of 4 steps."
+
+
+def _runs(summary: pd.DataFrame, folds: int) -> pd.DataFrame:
+    # one row per config x seed x fold; LSTM(7) failed on its last cell
+    rng = np.random.default_rng(0)
+    rows = []
+    for r in summary.to_dict("records"):
+        for seed in range(int(r["runs"]) // folds):
+            for fold in range(folds):
+                rmse = r["mean_rmse"] + rng.normal(0, 0.2)
+                last = seed == int(r["runs"]) // folds - 1 and fold == folds - 1
+                if r["config"] == "lstm-u7-l1" and last:
+                    rmse = math.nan
+                rows.append(
+                    {"config": r["config"], "units": r["units"], "layers": r["layers"],
+                     "seed": seed, "fold": fold, "rmse": rmse, "threads": 1, "epochs": 300,
+                     "epoch_cap": CAP, "stop": "patience", "converged": True,
+                     "under_trained": False, "restarts": 0, "init_seed": seed, "stuck": False,
+                     "trivial_loss": 0.5, "stop_windows": 7, "val_loss": 0.2}
+                )  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def _curves(summary: pd.DataFrame) -> pd.DataFrame:
+    # one run per config (seed 0, last fold): 40 epochs, the learning rate halved at epoch 20
+    frames = []
+    for k, config in enumerate(summary["config"]):
+        epoch = np.arange(1, 41)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "config": config,
+                    "seed": 0,
+                    "fold": 1,
+                    "epoch": epoch,
+                    "train_loss": 0.5 * np.exp(-epoch / (10 + k)) + 0.01,
+                    "val_loss": 0.6 * np.exp(-epoch / (12 + k)) + 0.02,
+                    "lr": np.where(epoch < 20, 0.003, 0.0015),
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def _write_training(path: Path, summary: pd.DataFrame, payload: dict[str, Any], folds: int) -> None:
+    """The training protocol's fields: health in summary.csv, real cells in runs.csv,
+    curves.csv, lr_search.csv and the stability, spec and data fields of the JSON."""
+    table = summary.copy()
+    best = table["mean_rmse"].min()
+    for k, name in enumerate(
+        (
+            "lr",
+            "median_epochs",
+            "converged_share",
+            "under_trained_share",
+            "restarted_share",
+            "stuck_share",
+            "sd_rmse",
+            "selected_share",
+        )
+    ):
+        table[name] = [
+            HEALTH.get(c, (0.001, 100, 1.0, 0, 0, 0, 0.1, 0))[k] for c in table["config"]
+        ]
+        if name == "median_epochs":
+            table["epoch_cap"] = CAP
+    table["paired_diff"], table["paired_se"] = table["mean_rmse"] - best, table["se_rmse"]
+    table["within_one_se"] = table["paired_diff"] <= table["paired_se"]
+    table.to_csv(path / "summary.csv", index=False)
+    _runs(summary, folds).to_csv(path / "runs.csv", index=False)
+    _curves(summary).to_csv(path / "curves.csv", index=False)
+    search = [
+        {"config": c, "lr": lr, "val_loss": 0.1 + abs(math.log10(lr / chosen)), "epochs": 60,
+         "chosen": lr == chosen}
+        for c, chosen in zip(table["config"], table["lr"], strict=True)
+        for lr in sorted({0.001, 0.003, 0.01, chosen})
+    ]  # fmt: skip
+    pd.DataFrame(search).to_csv(path / "lr_search.csv", index=False)
+    payload["recommendation"] |= STABILITY
+    payload["spec"] |= {"epochs": CAP, "patience": 50, "min_epochs": 20, "lr": "auto",
+                        "stop_fraction": 0.1}  # fmt: skip
+    payload["data"]["stop_block"] = STOP_BLOCK
 
 
 def _write_extras(path: Path, summary: pd.DataFrame, n: int, val_start: int, test: int) -> None:
@@ -205,7 +348,8 @@ def test_baselines_are_mean_and_standard_error_over_folds(full: Path) -> None:
 def test_losses_and_parameters_follow_units(full: Path) -> None:
     configs = read_run(full).configs
     train, val, train2, val2 = loss_by_units(configs)
-    assert train.label == "LSTM, 1 layer: train" and val.label == "LSTM, 1 layer: validation"
+    assert train.label == "LSTM, 1 layer: train"
+    assert val.label == "LSTM, 1 layer: early-stopping block"
     assert train.y == (0.20, 0.10, 0.06, 0.05) and val.y == (0.30, 0.20, 0.22, 0.25)
     assert train2.y == (0.15, 0.08) and val2.y == (0.28, 0.21)
     one, two = parameters_by_units(configs)
@@ -219,6 +363,134 @@ def test_deep_and_wide_are_paired_at_equal_budget(full: Path) -> None:
     assert (pair.deep_parameters, pair.wide_parameters) == (245, 260)
     assert (pair.deep_rmse, pair.wide_rmse) == (2.1, 2.2)
     assert pair.verdict == "within one standard error"
+
+
+def _cells_of(runs: pd.DataFrame, config: str) -> pd.Series:
+    return runs[runs["config"] == config].set_index(["seed", "fold"])["rmse"]
+
+
+def test_deep_and_wide_are_paired_over_their_common_cells(full: Path, page: str) -> None:
+    run = read_run(full)
+    runs = pd.read_csv(full / "runs.csv")
+    d = (_cells_of(runs, "lstm-u4-l2") - _cells_of(runs, "lstm-u7-l1")).dropna().to_numpy()
+    assert len(d) == 3  # LSTM(7) failed on its last cell
+    mean, se = d.mean(), d.std(ddof=1) / np.sqrt(len(d))
+    (pair,) = equal_budget_pairs(run.configs, cells=run.cells)
+    assert pair.paired_diff == pytest.approx(mean) and pair.paired_se == pytest.approx(se)
+    assert pair.cells == 3 and pair.under_trained  # 2-layer LSTM(4) has under-trained runs
+    tie = abs(mean) <= se
+    assert pair.verdict == ("within one standard error" if tie else "deep is better")
+    assert deep_wide_pairs(run) == [pair]
+    assert f"{plus_minus(mean, se)} over 3 cells" in page
+    assert "under-trained or stuck runs" in page
+    (unpaired,) = equal_budget_pairs(run.configs)  # as for an old folder: no cells to pair on
+    assert unpaired.cells == 0 and math.isnan(unpaired.paired_se) and unpaired.under_trained
+
+
+def test_pairing_decides_where_the_unpaired_means_cannot() -> None:
+    rows = [("lstm-u7-l1", 7, 1, 260, 2.1, 0.5, 0.1, 0.1), ("lstm-u4-l2", 4, 2, 245, 2.0, 0.5,
+            0.1, 0.1)]  # fmt: skip
+    configs = read_configs(_summary(rows))
+    wide = {(0, 0): 1.0, (0, 1): 2.0, (1, 0): 3.0, (1, 1): 2.4}
+    shift = {(0, 0): -0.11, (0, 1): -0.09, (1, 0): -0.1, (1, 1): -0.1}
+    deep = {k: v + shift[k] for k, v in wide.items()}
+    (pair,) = equal_budget_pairs(configs, cells={"lstm-u4-l2": deep, "lstm-u7-l1": wide})
+    d = np.array(list(shift.values()))
+    assert pair.paired_diff == pytest.approx(d.mean())
+    assert pair.paired_se == pytest.approx(d.std(ddof=1) / 2)
+    assert pair.verdict == "deep is better" and pair.cells == 4
+    assert equal_budget_pairs(configs)[0].verdict == "within one standard error"
+
+
+def test_stability_line_and_warnings_sit_beside_the_verdict(full: Path, page: str) -> None:
+    line = "Recommended in 84% of 1,000 resamples; LSTM(8) in 11%."
+    header = page[page.index("<header") : page.index("</header>")]
+    assert f'<p class="stability" id="stability">{line}</p>' in header
+    assert '<ul class="warnings" id="warnings"' in header
+    assert "<li>LSTM(8) hit the epoch cap in 50% of its runs while still improving.</li>" in header
+    rec = read_run(full).recommended
+    assert (rec.stability_share, rec.runner_up, rec.resamples) == (0.84, "lstm-u8-l1", 1000)
+    # as recommendation.json writes it: NaN and a missing runner-up as null
+    payload = {"recommendation": {"stability_share": 0.6, "resamples": 500, "runner_up": None,
+               "runner_up_share": None, "warnings": None, "verdict": "LSTM(4) wins."}}  # fmt: skip
+    alone = read_recommended(payload)
+    assert stability_sentence(alone, {}) == "Recommended in 60% of 500 resamples."
+    assert alone.warnings == () and math.isnan(alone.runner_up_share)
+    said = read_recommended({"recommendation": {**payload["recommendation"],
+                             "verdict": "Recommended in 60% of 500 resamples."}})  # fmt: skip
+    assert stability_sentence(said, {}) == ""  # the verdict says it already
+    assert stability_sentence(read_recommended({}), {}) == ""
+
+
+def test_health_table_has_the_summary_numbers(full: Path, page: str) -> None:
+    run = read_run(full)
+    rows = {r.config: r for r in health_rows(run.configs, best="lstm-u8-l1")}
+    assert [text for text, _ in rows["lstm-u4-l1"].cells] == [
+        "LSTM(4)", "312 / 2000", "67%", "0%", "0%", "0%", "0.003", "0.500", "+0.100 ± 0.250",
+        "yes", "84%",
+    ]  # fmt: skip
+    assert rows["lstm-u8-l1"].cells[8] == ("best", 0.0)
+    assert rows["lstm-u8-l1"].cells[1][0] == "2000 / 2000"
+    assert {c for c, r in rows.items() if r.troubled} == {"lstm-u2-l1", "lstm-u8-l1", "lstm-u4-l2"}
+    body = page[page.index('id="health-table"') : page.index('id="lr-search"')]
+    (rec,) = re.findall(r'<tr class="rec">(.*?)</tr>', body)
+    assert re.findall(r">([^<]*)</td>", rec)[:3] == ["LSTM(4)", "312 / 2000", "67%"]
+    assert body.count('<tr class="unhealthy') == 3
+    assert '<td class="n" data-v="312.0">312 / 2000</td>' in body  # sorts by the number
+    assert "the smallest configuration whose paired difference to the best is at most its " \
+        "standard error" in page  # fmt: skip
+    lr_search = page[page.index('id="lr-search"') :]
+    assert "<td>LSTM(4)</td>" in lr_search and ">chosen</td>" in lr_search
+    # a summary with only some of the columns: the cap from the spec, the rest "–"
+    partial = read_configs(_summary(SMALL[:1]).assign(median_epochs=312))
+    (row,) = health_rows(partial, cap=50)
+    assert [text for text, _ in row.cells[:3]] == ["LSTM(2)", "312 / 50", "–"]
+
+
+def test_loss_curves_of_a_few_sizes(full: Path) -> None:
+    run = read_run(full)
+    configs = read_configs(_summary(SMALL))
+    everything = {c.config for c in configs}
+    # smallest, recommended, middle (2-layer LSTM(4)), largest one-layer and best (LSTM(8))
+    assert curve_configs(configs, everything, "lstm-u4-l1") == [
+        "lstm-u2-l1", "lstm-u4-l1", "lstm-u4-l2", "lstm-u8-l1"
+    ]  # fmt: skip
+    assert curve_configs(configs, everything, "lstm-u4-l1", most=2) == ["lstm-u2-l1", "lstm-u4-l1"]
+    some = {"lstm-u2-l1", "lstm-u7-l1", "lstm-u2-l2"}
+    assert curve_configs(configs, some, "lstm-u4-l1") == ["lstm-u2-l1", "lstm-u2-l2", "lstm-u7-l1"]
+    assert curve_configs([], {"b", "a"}) == ["a", "b"]
+    assert run.curves is not None
+    curves = loss_curves(run.curves, run.configs, "lstm-u4-l1")
+    assert [c.label for c in curves] == [
+        "LSTM(2)", "LSTM(4) (recommended)", "2-layer LSTM(4)", "LSTM(8)"
+    ]  # fmt: skip
+    epoch = np.arange(1, 41)
+    rec = curves[1]  # written second: time constants 13 (early-stopping block) and 11 (train)
+    np.testing.assert_allclose(rec.stop.x, epoch)
+    np.testing.assert_allclose(rec.stop.y, 0.6 * np.exp(-epoch / 13) + 0.02)
+    np.testing.assert_allclose(rec.train.y, 0.5 * np.exp(-epoch / 11) + 0.01)
+    assert rec.cuts == ((20.0, pytest.approx(0.6 * np.exp(-20 / 13) + 0.02)),)
+    figure = plot_loss_curves(run.curves, run.configs, "lstm-u4-l1")
+    (ax,) = figure.axes
+    assert ax.get_yscale() == "log" and len(ax.lines) == 4 * 3  # block, train, lr cut
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend[-3:] == ["early-stopping block", "training", "learning rate cut"]
+    assert "loss_curves" in figures(full)
+
+
+def test_old_run_folder_renders_and_says_what_is_missing(tmp_path: Path) -> None:
+    run = write_run(tmp_path / "old", _summary(SMALL), extras=False)
+    folder = read_run(run)
+    assert all(c.health is None for c in folder.configs)
+    assert folder.cells is None  # runs.csv names no distinct seed x fold cells
+    assert folder.curves is None and folder.lr_search is None
+    assert math.isnan(folder.recommended.stability_share) and folder.recommended.warnings == ()
+    text = build_report(run).read_text(encoding="utf-8")
+    assert escape(NO_HEALTH) in text and escape(NO_CURVES) in text
+    assert 'id="stability"' not in text and 'id="warnings"' not in text
+    assert "not paired" in text  # the deep-wide pair falls back to the unpaired means
+    assert "Learning rate" not in text and "Early stopping<" not in text
+    assert "every model under" in text  # the unpaired one-SE rule, as the folder recorded
 
 
 def test_autocorrelation_matches_statsmodels() -> None:
@@ -275,14 +547,24 @@ def test_facts_say_split_environment_and_time(full: Path) -> None:
 
 def test_page_has_every_section_the_verdict_and_both_code_blocks(full: Path, page: str) -> None:
     rec = read_run(full).recommended
-    for section in ("recommendation", "setup", "data", "sizing", "forecasts", "diagnostics",
-                    "configurations", "files"):  # fmt: skip
+    for section in ("recommendation", "setup", "data", "sizing", "health", "forecasts",
+                    "diagnostics", "configurations", "files"):  # fmt: skip
         assert f'<section id="{section}">' in page
     assert rec.verdict in page and 'id="verdict"' in page
     assert 'id="code-keras"' in page and 'id="code-pytorch"' in page
     assert "layers.LSTM(4)" in page and "nn.LSTM(1, 4, batch_first=True)" in page
     assert "multiples of 32 are faster" in page  # the claims table
-    assert page.count('<table class="sortable"') == 4  # summary, baselines, test, claims
+    # health, lr search, deep-wide, claims, summary, baselines, test
+    ids = re.findall(r'<table class="sortable" id="([^"]+)"', page)
+    assert ids == [
+        "health-table",
+        "lr-search",
+        "deep-wide",
+        "claims",
+        "summary",
+        "baselines",
+        "test",
+    ]
     columns = re.search(r'id="summary"><thead><tr>(.*?)</tr>', page)
     assert columns and re.findall(r">([^<]+)</th>", columns.group(1))[:5] == [
         "model", "config", "parameters", "mean rmse", "se rmse"
@@ -291,7 +573,7 @@ def test_page_has_every_section_the_verdict_and_both_code_blocks(full: Path, pag
 
 
 def test_page_has_one_svg_per_figure_and_a_png_of_each(full: Path, page: str) -> None:
-    assert page.count("<svg") == len(SLOTS) == 10
+    assert page.count("<svg") == len(SLOTS) == 11
     for slot in SLOTS:
         assert f'id="fig-{slot.name}"' in page
         assert (full / "plots" / f"{slot.name}.png").stat().st_size > 1000
@@ -320,7 +602,7 @@ def test_report_elsewhere_links_back_to_the_run_folder(tmp_path: Path) -> None:
 def test_missing_parts_are_said_in_words(tmp_path: Path) -> None:
     run = write_run(tmp_path / "bare", _summary(SMALL[:4]), extras=False)
     text = build_report(run).read_text(encoding="utf-8")
-    for words in (NO_SERIES, NO_FORECASTS, NO_DEEP_WIDE):
+    for words in (NO_SERIES, NO_FORECASTS, NO_DEEP_WIDE, NO_CURVES, NO_HEALTH):
         assert words.replace("'", "&#x27;") in text
     assert (
         f"No speed measurements in this run: run `lstmsizer speed --out {run}/speed.json`" in text
@@ -436,6 +718,7 @@ def test_markdown_references_the_pngs(full: Path) -> None:
     for slot in SLOTS:
         assert f"](plots/{slot.name}.png)" in text
     assert "| LSTM(4) | lstm-u4-l1 | 101 |" in text and "[runs.csv](runs.csv)" in text
+    assert "| LSTM(4) | 312 / 2000 | 67% |" in text and "resamples; LSTM(8) in 11%." in text
 
 
 def test_bad_arguments_name_the_problem(full: Path, tmp_path: Path) -> None:
@@ -471,7 +754,7 @@ def test_default_sweep_report_stays_small(tmp_path: Path) -> None:
     assert len(pd.read_csv(run / "runs.csv")) == len(summary) * 9 > 250
     out = build_report(run)
     assert out.stat().st_size < 5 * 2**20
-    assert out.read_text(encoding="utf-8").count("<svg") == 10
+    assert out.read_text(encoding="utf-8").count("<svg") == 11
 
 
 def test_report_imports_neither_torch_nor_optuna() -> None:

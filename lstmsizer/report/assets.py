@@ -62,6 +62,12 @@ table.sortable th::after { content: " \\2195"; color: #afb8c1; font-size: 0.8em;
 table.sortable th[aria-sort="ascending"]::after { content: " \\2191"; color: var(--ink); }
 table.sortable th[aria-sort="descending"]::after { content: " \\2193"; color: var(--ink); }
 tr.rec td { background: var(--good-bg); font-weight: 600; }
+tr.unhealthy td { background: var(--warn-bg); }
+.stability { font-size: 1.05rem; margin: -0.6rem 0 0.8rem; }
+ul.warnings { border-left: 4px solid var(--warn); background: var(--warn-bg); border-radius: 4px;
+  margin: 0 0 1rem; padding: 0.5rem 1rem 0.5rem 2rem; }
+details { margin: 0.8rem 0; }
+details summary { cursor: pointer; color: var(--accent); }
 tr.best td:first-child::after { content: " (best)"; color: var(--muted); font-weight: 400; }
 .figs { display: grid; grid-template-columns: 1fr; gap: 1.6rem 2rem; margin-top: 1rem; }
 figure.fig { margin: 0; min-width: 0; break-inside: avoid; page-break-inside: avoid; }

@@ -19,9 +19,10 @@ from lstmsizer.report.diagnostic_plots import (
     plot_capacity,
     plot_deep_wide,
     plot_gradients,
+    plot_loss_curves,
     plot_speed,
 )
-from lstmsizer.report.numbers import acf_view, equal_budget_pairs
+from lstmsizer.report.numbers import acf_view, deep_wide_pairs
 from lstmsizer.report.plots import (
     plot_autocorrelation,
     plot_forecasts,
@@ -46,6 +47,10 @@ NO_FORECASTS = (
 )
 NO_DIAGNOSTICS = "No diagnostics in this run: run `lstmsizer diagnose {run}`."
 NO_SPEED = "No speed measurements in this run: run `lstmsizer speed --out {run}/speed.json`."
+NO_CURVES = (
+    "Loss curves not recorded: this run folder has no curves.csv; sweeps by newer lstmsizer "
+    "versions write one run's curves per configuration."
+)
 NO_DEEP_WIDE = (
     "No deep-versus-wide comparison: this run has no stacked configuration with a one-layer "
     "configuration of about the same parameter count (sweep with --layers 1 2 and equal budget)."
@@ -85,8 +90,14 @@ def _forecasts(run: RunFolder) -> Figure | None:
 
 
 def _deep_wide(run: RunFolder) -> Figure | None:
-    pairs = run.deep_wide or equal_budget_pairs(run.configs)
+    pairs = deep_wide_pairs(run)
     return plot_deep_wide(pairs) if pairs else None
+
+
+def _curves(run: RunFolder) -> Figure | None:
+    if not run.curves:
+        return None
+    return plot_loss_curves(run.curves, run.configs, run.recommended.config)
 
 
 SLOTS = (
@@ -101,12 +112,17 @@ SLOTS = (
          "same folds.",
          lambda r: plot_rmse(r.configs, r.baselines, r.recommended.config), ""),
     Slot("loss", "sizing", "Under- and over-fitting",
-         "Training loss (solid) and validation loss (dashed) at the best epoch: a widening gap "
-         "means over-fitting, both high means under-fitting.",
+         "Training loss (solid) and early-stopping block loss (dashed) at the best epoch: a "
+         "widening gap means over-fitting, both high means under-fitting.",
          lambda r: plot_losses(r.configs), ""),
     Slot("parameters", "sizing", "Parameters",
          "Trainable parameters in the Keras convention: they grow with the square of the units.",
          lambda r: plot_parameters(r.configs, r.recommended.config), ""),
+    Slot("loss_curves", "health", "Loss curves",
+         "Early-stopping block loss (solid) and training loss (dashed) epoch by epoch for the "
+         "smallest, a middle, the largest one-layer, the best and the recommended size; "
+         "triangles mark learning-rate cuts. A curve still falling at its last epoch was "
+         "stopped by the cap, not by patience.", _curves, NO_CURVES),
     Slot("forecasts", "forecasts", "Forecasts",
          "One-step forecasts of the recommended model and the best baseline beside the actual "
          "values over the validation and test spans.", _forecasts, NO_FORECASTS, wide=True),

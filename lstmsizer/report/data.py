@@ -21,6 +21,9 @@ from lstmsizer.report.keys import (
     FORECASTS,
     REQUIRED,
     SERIES,
+    STABILITY_FLOATS,
+    STABILITY_INTS,
+    STABILITY_TEXTS,
     Aliases,
     pick,
     to_float,
@@ -29,9 +32,12 @@ from lstmsizer.report.keys import (
 )
 from lstmsizer.report.measurements import (
     read_capacity,
+    read_cells,
     read_claims,
+    read_curves,
     read_deep_wide,
     read_gradients,
+    read_health,
     read_speed,
 )
 from lstmsizer.report.results import (
@@ -93,6 +99,7 @@ def read_forecasts(path: Path) -> Forecasts:
 def read_configs(frame: pd.DataFrame) -> tuple[Config, ...]:
     """summary.csv rows as Config objects, in file order."""
     configs = []
+    columns = set(frame.columns)
     for row in frame.to_dict("records"):
         configs.append(
             Config(
@@ -109,6 +116,7 @@ def read_configs(frame: pd.DataFrame) -> tuple[Config, ...]:
                 mean_train_loss=to_float(row.get("mean_train_loss")),
                 mean_val_loss=to_float(row.get("mean_val_loss")),
                 seconds=to_float(row.get("seconds")),
+                health=read_health(row, columns),
             )
         )
     return tuple(configs)
@@ -123,6 +131,18 @@ def read_baselines(frame: pd.DataFrame) -> tuple[Baseline, ...]:
         )
         for r in table.to_dict("records")
     )
+
+
+def _stability(rec: Mapping[str, Any]) -> dict[str, Any]:
+    # the paired and bootstrap fields of newer sweeps, with defaults for older ones
+    values: dict[str, Any] = {key: to_float(rec.get(key)) for key in STABILITY_FLOATS}
+    values |= {key: to_int(rec.get(key)) for key in STABILITY_INTS}
+    values |= {key: to_text(rec.get(key)) for key in STABILITY_TEXTS}
+    warnings = rec.get("warnings")
+    if not isinstance(warnings, list | tuple):
+        warnings = ()
+    values["warnings"] = tuple(to_text(w) for w in warnings if to_text(w))
+    return values
 
 
 def read_recommended(payload: Mapping[str, Any]) -> Recommended:
@@ -149,6 +169,7 @@ def read_recommended(payload: Mapping[str, Any]) -> Recommended:
         verdict=to_text(rec.get("verdict")) or "recommendation.json has no verdict.",
         keras_code=to_text(rec.get("keras_code")),
         pytorch_code=to_text(rec.get("pytorch_code")),
+        **_stability(rec),
     )
 
 
@@ -169,21 +190,8 @@ def _load_json(path: Path) -> Any:
 _READ_ERRORS = (OSError, ValueError, KeyError, TypeError, IndexError, pd.errors.ParserError)
 
 
-def read_run(run_dir: str | os.PathLike[str]) -> RunFolder:
-    """Read a sweep run folder; optional files that are missing or unreadable become None.
-
-    Args:
-        run_dir: Folder written by lstmsizer.sweep (summary.csv and recommendation.json at
-            least; runs.csv, baselines.csv, test.csv, series.csv, forecasts.csv,
-            diagnostics.json, speed.json and claims.json when present).
-
-    Returns:
-        A RunFolder; RunFolder.problems says which optional files could not be read.
-
-    Raises:
-        DataError: run_dir is not a folder, lacks a required file, or one is unreadable.
-    """
-    path = Path(run_dir)
+def _required(path: Path) -> tuple[dict[str, Any], pd.DataFrame]:
+    # recommendation.json and summary.csv, or the error saying why the folder is no run folder
     if not path.is_dir():
         raise DataError(f"run_dir must be a sweep run folder, got {str(path)!r}, not a folder")
     missing = [FILES[key] for key in REQUIRED if not (path / FILES[key]).is_file()]
@@ -196,9 +204,28 @@ def read_run(run_dir: str | os.PathLike[str]) -> RunFolder:
     if not isinstance(payload, dict):
         raise DataError(f"{FILES['recommendation']} must hold a JSON object, got {payload!r:.60}")
     try:
-        summary = pd.read_csv(path / FILES["summary"])
+        return payload, pd.read_csv(path / FILES["summary"])
     except _READ_ERRORS as error:
         raise DataError(f"{FILES['summary']} must be a CSV table: {error}") from None
+
+
+def read_run(run_dir: str | os.PathLike[str]) -> RunFolder:
+    """Read a sweep run folder; optional files that are missing or unreadable become None.
+
+    Args:
+        run_dir: Folder written by lstmsizer.sweep (summary.csv and recommendation.json at
+            least; runs.csv, baselines.csv, test.csv, series.csv, forecasts.csv,
+            diagnostics.json, speed.json, claims.json, curves.csv and lr_search.csv when
+            present).
+
+    Returns:
+        A RunFolder; RunFolder.problems says which optional files could not be read.
+
+    Raises:
+        DataError: run_dir is not a folder, lacks a required file, or one is unreadable.
+    """
+    path = Path(run_dir)
+    payload, summary = _required(path)
     problems: list[str] = []
 
     def optional(key: str, read: Any, *args: Any) -> Any:
@@ -242,6 +269,9 @@ def read_run(run_dir: str | os.PathLike[str]) -> RunFolder:
         deep_wide=pairs,
         speed=optional("speed", read_speed, speed),
         claims=optional("claims", read_claims, claims),
+        cells=None if runs is None else read_cells(runs),
+        curves=optional("curves", lambda f: read_curves(pd.read_csv(f))),
+        lr_search=optional("lr_search", read_table),
         problems=tuple(problems),
         files=tuple(name for name in FILES.values() if (path / name).is_file()),
     )

@@ -1,4 +1,5 @@
-"""Figures of the diagnostics: capacity, gradients across lags, speed, deep versus wide."""
+"""Figures of the diagnostics and of training: capacity, gradients, speed, deep versus wide,
+loss curves."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
+from lstmsizer.report.health import loss_curves
 from lstmsizer.report.numbers import capacity_lines, gradient_lines, speed_lines
 from lstmsizer.report.plots import (
     COLORS,
@@ -24,7 +26,7 @@ from lstmsizer.report.plots import (
     styled,
     units_axis,
 )
-from lstmsizer.report.results import Capacity, DeepWide, Gradient, Speed
+from lstmsizer.report.results import Capacity, Config, Curve, DeepWide, Gradient, Speed
 
 
 @styled
@@ -118,18 +120,62 @@ def plot_deep_wide(pairs: Sequence[DeepWide]) -> Figure:
             xerr=[np.nan_to_num(getattr(p, f"{name}_se")) for p in rows], fmt=marker, color=color,
             capsize=2.5, label="deep (stacked)" if name == "deep" else "wide (one layer)",
         )  # fmt: skip
-    ax.set_yticks(
-        y,
-        [
-            f"{p.deep} vs {p.wide}\n{p.deep_parameters:,} vs {p.wide_parameters:,} params"
-            for p in rows
-        ],
-    )
+    ax.set_yticks(y, [_pair_label(p) for p in rows])
     ax.tick_params(axis="y", labelsize=8, labelcolor=INK)
+    for tick, pair in zip(ax.get_yticklabels(), rows, strict=True):
+        if pair.under_trained:
+            tick.set_color(COLORS[5])
+    for k, pair in enumerate(rows):
+        if math.isfinite(pair.paired_se):
+            ax.annotate(
+                f"paired Δ (deep − wide) {pair.paired_diff:+.3g} ± {pair.paired_se:.2g}",
+                (1, k), xycoords=("axes fraction", "data"), xytext=(-4, -12),
+                textcoords="offset points", ha="right", fontsize=7.5, color=MUTED,
+            )  # fmt: skip
     ax.grid(axis="y", visible=False)
     ax.set_ylim(-0.7, len(rows) - 0.3)
     ax.set_title("Deep against wide at equal parameter budget")
     ax.set_xlabel("validation RMSE (mean ± SE)")
+    if any(p.under_trained for p in rows):
+        ax.plot([], [], "s", color=COLORS[5], label="red label: under-trained or stuck runs")
     legend(ax, loc="best")
     fig.set_figheight(max(4.0, 0.45 * len(rows) + 1.5))
+    return fig
+
+
+def _pair_label(pair: DeepWide) -> str:
+    label = (
+        f"{pair.deep} vs {pair.wide}\n{pair.deep_parameters:,} vs {pair.wide_parameters:,} params"
+    )
+    return label + ("\nunder-trained" if pair.under_trained else "")
+
+
+@styled
+def plot_loss_curves(
+    curves: Sequence[Curve], configs: Sequence[Config], recommended: str = ""
+) -> Figure:
+    """Early-stopping block loss (solid) and training loss (dashed) against epoch, log y,
+    for a few sizes; triangles mark where the learning rate was reduced."""
+    fig, (ax,) = new_figure()
+    shown = loss_curves(curves, configs, recommended)
+    for k, curve in enumerate(shown):
+        color = COLORS[k % len(COLORS)]
+        ax.plot(curve.stop.x, curve.stop.y, color=color, label=curve.label)
+        ax.plot(curve.train.x, curve.train.y, color=color, ls="--", lw=1, alpha=0.8)
+        if curve.cuts:
+            ax.plot(*zip(*curve.cuts, strict=True), "v", color=color, ms=5)
+    ax.set_yscale("log")
+    plain_log(ax.yaxis)
+    ax.set_title("Loss curves of a few sizes (first seed, last fold)")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss (MSE, scaled)")
+    handles, _ = ax.get_legend_handles_labels()
+    handles += [
+        Line2D([], [], color=MUTED, label="early-stopping block"),
+        Line2D([], [], color=MUTED, ls="--", lw=1, label="training"),
+    ]
+    if any(c.cuts for c in shown):
+        handles.append(Line2D([], [], color=MUTED, marker="v", ls="", label="learning rate cut"))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.legend(handles=handles, loc="best", ncols=2 if len(handles) > 5 else 1)
     return fig

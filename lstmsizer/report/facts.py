@@ -44,6 +44,12 @@ def plus_minus(mean: float, se: float) -> str:
     return f"{mean:,.{d}f} ± {se:,.{min(se_d, 10)}f}"
 
 
+def signed(mean: float, se: float) -> str:
+    """A difference with its sign and SE: "+0.012 ± 0.010", "-0.40 ± 0.12"."""
+    text = plus_minus(mean, se)
+    return "+" + text if math.isfinite(mean) and mean > 0 else text
+
+
 def duration(seconds: object) -> str:
     """Seconds as "4.2 s", "3 min 20 s" or "2 h 05 min"."""
     try:
@@ -99,6 +105,11 @@ def data_facts(run: RunFolder) -> Facts:
         share = (int(length) - int(start)) / int(length)
         span = _positions(int(start), int(length) - 1) if int(length) > int(start) else "none"
         facts.append(("Test share", f"positions {span} ({share:.0%}), scored once at the end"))
+    stop, fraction = _get(data, "stop_block"), _get(spec, "stop_fraction")
+    if not stop and isinstance(fraction, int | float):
+        stop = f"the last {fraction:.0%} of each fold's training windows, never scored"
+    if stop:
+        facts.append(("Early stopping", str(stop)))
     scaling = _get(data, "scaling") or _get(spec, "scaling")
     if scaling:
         facts.append(("Scaling", f"{scaling}, fitted on each fold's training part"))
@@ -124,9 +135,14 @@ def environment_facts(run: RunFolder) -> Facts:
         listed = ", ".join(str(int(first) + k) for k in range(min(int(seeds), 5)))
         facts.append(("Seeds", f"{seeds} ({listed}{', …' if int(seeds) > 5 else ''})"))
     if _get(spec, "epochs"):
-        patience = _get(spec, "patience")
+        patience, least = _get(spec, "patience"), _get(spec, "min_epochs")
         stop = f", early stopping after {patience}" if patience else ", no early stopping"
+        stop += f" (at least {least})" if least else ""
         facts.append(("Epochs", f"up to {_get(spec, 'epochs')}{stop}"))
+    lr = _get(spec, "lr")
+    if lr is not None:
+        chosen = "chosen per configuration by a search" if lr == "auto" else f"{lr}"
+        facts.append(("Learning rate", f"{chosen}, reduced on plateau"))
     facts.append(("Models trained", f"{number(run.runs)} in {len(run.configs)} configurations"))
     facts.append(("Total time", duration(run.info.get("seconds"))))
     return facts

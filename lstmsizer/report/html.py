@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,8 +17,12 @@ from lstmsizer.report.facts import (
     network,
     number,
     plus_minus,
+    signed,
 )
-from lstmsizer.report.results import RunFolder, Table
+from lstmsizer.report.health_html import health_section, stability_html
+from lstmsizer.report.numbers import deep_wide_pairs
+from lstmsizer.report.results import Config, DeepWide, RunFolder, Table
+from lstmsizer.report.tables import plain_table, table_html
 
 if TYPE_CHECKING:
     from lstmsizer.report.build import Drawn
@@ -28,6 +32,7 @@ SECTIONS = (
     ("setup", "Data and environment"),
     ("data", "The series"),
     ("sizing", "Error against units"),
+    ("health", "Training health"),
     ("forecasts", "Forecasts"),
     ("diagnostics", "Diagnostics"),
     ("configurations", "Every configuration"),
@@ -38,7 +43,8 @@ LEADS = {
     "data": "Plot the series before you model it: its shape and how far back it correlates "
     "say what a model can learn from the window.",
     "sizing": "Each configuration was trained over every seed and fold. The recommendation is "
-    "the smallest model within one standard error of the best (the one-standard-error rule).",
+    "the smallest model within one standard error of the best (the one-standard-error rule; "
+    "Training health says how the runs were trained and compared).",
     "forecasts": "What the recommended model predicts, next to the best baseline.",
     "diagnostics": "Why that size: how much of the model is used, how gradients reach back "
     "across the window, what depth buys at equal budget, and how fast each size trains here.",
@@ -94,7 +100,7 @@ def header(run: RunFolder) -> str:
     return (
         f'<header><p class="kicker">lstmsizer report · {escape(str(run.path.name))}</p>'
         f"<h1>How many {network(run)} units for {escape(name)}?</h1>"
-        f'<p class="verdict{needed}" id="verdict">{escape(rec.verdict)}</p>'
+        f'<p class="verdict{needed}" id="verdict">{escape(rec.verdict)}</p>{stability_html(run)}'
         f'<dl class="stats">{"".join(stats)}</dl></header>'
     )  # fmt: skip
 
@@ -107,6 +113,25 @@ def _code(ident: str, title: str, code: str) -> str:
     )
 
 
+def _rule(run: RunFolder, best: Config) -> str:
+    # the paired one-SE rule when the run folder records it, else the unpaired one
+    rec = run.recommended
+    text = (
+        f"The lowest mean RMSE was {escape(best.label)}'s, "
+        f"{plus_minus(rec.best_mean_rmse, rec.best_se_rmse)}; "
+    )
+    if not math.isfinite(rec.paired_diff):
+        return text + (
+            f"every model under {number(rec.threshold)} is as good within one standard error, "
+            "and this is the smallest of them. "
+        )
+    return text + (
+        "paired over the same seed × fold cells, this model's RMSE differs from it by "
+        f"{signed(rec.paired_diff, rec.paired_se)}, at most its standard error, and it is the "
+        "smallest such model. "
+    )
+
+
 def recommendation(run: RunFolder) -> str:
     """The recommended configuration, the rule that chose it and its code."""
     rec = run.recommended
@@ -116,11 +141,12 @@ def recommendation(run: RunFolder) -> str:
         f"parameters, validation RMSE {plus_minus(rec.mean_rmse, rec.se_rmse)}. "
     )
     if best is not None and best.config != rec.config:
+        text += _rule(run, best)
+    if math.isfinite(rec.baseline_diff):
+        folds = f"{rec.folds_paired} " if rec.folds_paired else ""
         text += (
-            f"The lowest mean RMSE was {escape(best.label)}'s, "
-            f"{plus_minus(rec.best_mean_rmse, rec.best_se_rmse)}; every model under "
-            f"{number(rec.threshold)} is as good within one standard error, and this is the "
-            "smallest of them. "
+            f"Paired over the same {folds}folds, the best baseline ({escape(rec.baseline)}) "
+            f"minus this model is {signed(rec.baseline_diff, rec.baseline_diff_se)} in RMSE. "
         )
     text += "The code below builds it, untrained.</p>"
     return text + (
@@ -148,42 +174,26 @@ def figure_block(drawn: Drawn, svg: str | None, base: Path) -> str:
     )
 
 
-def _cell(value: object) -> str:
-    if isinstance(value, bool) or value is None or isinstance(value, str):
-        return f"<td>{escape('' if value is None else str(value))}</td>"
-    if isinstance(value, int | float):
-        raw = "" if isinstance(value, float) and not math.isfinite(value) else repr(value)
-        return f'<td class="n" data-v="{raw}">{escape(number(value))}</td>'
-    return f"<td>{escape(str(value))}</td>"
-
-
-def table_html(
-    table: Table, ident: str, marks: dict[str, str] | None = None, key: str = "config"
-) -> str:
-    """A sortable table; rows whose `key` column is in marks get that class."""
-    marks = marks or {}
-    head = "".join(f"<th scope='col'>{escape(c.replace('_', ' '))}</th>" for c in table.columns)
-    index = table.columns.index(key) if key in table.columns else None
-    rows = []
-    for row in table.rows:
-        mark = marks.get(str(row[index])) if index is not None else None
-        cls = f' class="{mark}"' if mark else ""
-        cells = "".join(_cell(v) for v in row)
-        rows.append(f"<tr{cls}>{cells}</tr>")
-    return (
-        f'<div class="scroll"><table class="sortable" id="{ident}"><thead><tr>{head}</tr>'
-        f"</thead><tbody>{''.join(rows)}</tbody></table></div>"
-    )
-
-
-def plain_table(columns: Sequence[str], rows: Iterable[Sequence[str]], ident: str) -> str:
-    """A sortable table of text cells."""
-    head = "".join(f"<th scope='col'>{escape(c)}</th>" for c in columns)
-    body = "".join("<tr>" + "".join(f"<td>{escape(v)}</td>" for v in r) + "</tr>" for r in rows)
-    return (
-        f'<div class="scroll"><table class="sortable" id="{ident}"><thead><tr>{head}</tr></thead>'
-        f"<tbody>{body}</tbody></table></div>"
-    )
+def deep_wide_table(pairs: Sequence[DeepWide]) -> str:
+    """The deep-versus-wide pairs with their paired difference and verdict."""
+    rows = [
+        (
+            p.deep,
+            p.wide,
+            f"{number(p.deep_parameters)} vs {number(p.wide_parameters)}",
+            plus_minus(p.deep_rmse, p.deep_se),
+            plus_minus(p.wide_rmse, p.wide_se),
+            f"{signed(p.paired_diff, p.paired_se)} over {p.cells} cells"
+            if p.cells
+            else "not paired",
+            p.verdict,
+            "under-trained or stuck runs" if p.under_trained else "",
+        )
+        for p in pairs
+    ]
+    columns = ("deep", "wide", "parameters", "deep RMSE", "wide RMSE", "paired Δ deep − wide",
+               "verdict", "training")  # fmt: skip
+    return "<h3>Deep against wide, paired</h3>" + plain_table(columns, rows, "deep-wide")
 
 
 def claims(run: RunFolder) -> str:
@@ -268,7 +278,12 @@ def render_html(run: RunFolder, drawn: Sequence[Drawn], svgs: dict[str, str], ba
         ]
         lead = f'<p class="lead">{escape(LEADS[section])}</p>'
         body[section] = lead + f'<div class="figs">{"".join(blocks)}</div>'
-    body["diagnostics"] += claims(run)
+    curves = "".join(
+        figure_block(d, svgs.get(d.slot.name), base) for d in drawn if d.slot.section == "health"
+    )
+    body["health"] = health_section(run, curves)
+    pairs = deep_wide_pairs(run)
+    body["diagnostics"] += (deep_wide_table(pairs) if pairs else "") + claims(run)
     notes = "".join(f"<p>{escape(p)}</p>" for p in run.problems)
     toc = "".join(f'<a href="#{k}">{escape(t)}</a>' for k, t in SECTIONS)
     sections = "".join(

@@ -18,6 +18,8 @@ FILES = {
     "diagnostics": "diagnostics.json",
     "speed": "speed.json",
     "claims": "claims.json",
+    "curves": "curves.csv",
+    "lr_search": "lr_search.csv",
 }
 REQUIRED = ("summary", "recommendation")
 
@@ -84,6 +86,36 @@ SPEED: Aliases = {
     "device": ("device_name", "device"),
     "threads": ("threads",),
 }
+# summary.csv's training-health columns, each read with a default (older sweeps lack them)
+HEALTH = (
+    "lr",
+    "median_epochs",
+    "epoch_cap",
+    "converged_share",
+    "under_trained_share",
+    "restarted_share",
+    "stuck_share",
+    "sd_rmse",
+    "paired_diff",
+    "paired_se",
+    "selected_share",
+)
+WITHIN_ONE_SE = "within_one_se"
+# runs.csv's columns that identify one scored run, for paired differences
+CELL = ("config", "seed", "fold", "rmse")
+# curves.csv: per-epoch losses of one run per configuration
+CURVES = ("config", "seed", "fold", "epoch", "train_loss", "val_loss", "lr")
+# recommendation.json's stability fields: (float, int, text) keys
+STABILITY_FLOATS = (
+    "paired_diff",
+    "paired_se",
+    "baseline_diff",
+    "baseline_diff_se",
+    "stability_share",
+    "runner_up_share",
+)
+STABILITY_INTS = ("folds_paired", "resamples")
+STABILITY_TEXTS = ("runner_up", "runner_up_label")
 CLAIMS: Aliases = {
     "claims": ("claims",),
     "claim": ("claim",),
@@ -112,6 +144,14 @@ def to_int(value: Any, default: int = 0) -> int:
     """An int, `default` for anything that is not a finite number."""
     number = to_float(value)
     return int(number) if math.isfinite(number) else default
+
+
+def to_bool(value: Any) -> bool | None:
+    """True or False from a bool, a number or "true"/"false" text; None for anything else."""
+    if isinstance(value, str):
+        return {"true": True, "false": False, "1": True, "0": False}.get(value.strip().lower())
+    number = to_float(value)
+    return bool(number) if math.isfinite(number) else None
 
 
 def to_text(value: Any) -> str:

@@ -15,6 +15,8 @@ from lstmsizer.report.facts import (
     number,
     plus_minus,
 )
+from lstmsizer.report.health import HEALTH_COLUMNS, health_rows, stability_sentence
+from lstmsizer.report.keys import to_float
 from lstmsizer.report.results import RunFolder
 
 if TYPE_CHECKING:
@@ -49,6 +51,15 @@ def _summary(run: RunFolder) -> str:
     return md_table(["model", *columns], rows)
 
 
+def _health(run: RunFolder) -> list[str]:
+    cap = to_float((run.info.get("spec") or {}).get("epochs"))
+    rows = health_rows(run.configs, cap, run.recommended.best_config)
+    if not rows:
+        return []
+    table = md_table(HEALTH_COLUMNS, ([text for text, _ in r.cells] for r in rows))
+    return ["## Training health", table]
+
+
 def render_markdown(run: RunFolder, drawn: Sequence[Drawn], base: Path) -> str:
     """The report as Markdown: verdict, code, facts, figures as PNG links, tables.
 
@@ -62,6 +73,8 @@ def render_markdown(run: RunFolder, drawn: Sequence[Drawn], base: Path) -> str:
     out = [
         f"# How many {network(run)} units for {name}?",
         f"**{rec.verdict}**",
+        stability_sentence(rec, {c.config: c.label for c in run.configs}),
+        "\n".join(f"- ⚠ {w}" for w in rec.warnings),
         f"Recommended: **{rec.label or rec.config}**, {number(rec.parameters)} parameters, "
         f"validation RMSE {plus_minus(rec.mean_rmse, rec.se_rmse)}; best baseline "
         f"{rec.baseline}: {plus_minus(rec.baseline_rmse, rec.baseline_se)}.",
@@ -90,7 +103,7 @@ def render_markdown(run: RunFolder, drawn: Sequence[Drawn], base: Path) -> str:
                 ((c.claim, c.verdict, c.evidence) for c in run.claims),
             )
         )
-    out += ["## Every configuration", _summary(run), "## Baselines"]
+    out += [*_health(run), "## Every configuration", _summary(run), "## Baselines"]
     out.append(
         md_table(
             ("baseline", "validation RMSE (mean ± SE)", "folds"),
@@ -101,4 +114,4 @@ def render_markdown(run: RunFolder, drawn: Sequence[Drawn], base: Path) -> str:
         "## Raw files",
         "\n".join(f"- [{f}]({quote((base / f).as_posix())})" for f in run.files),
     ]
-    return "\n\n".join(out) + "\n"
+    return "\n\n".join(part for part in out if part) + "\n"

@@ -1,23 +1,40 @@
-"""Read the optional measurement files (diagnostics.json, speed.json, claims.json) defensively."""
+"""Read the optional measurements (diagnostics, speed, claims, training health) defensively."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
+
+import pandas as pd
 
 from lstmsizer.report.keys import (
     CAPACITY,
+    CELL,
     CLAIMS,
+    CURVES,
     DEEP_WIDE,
     DIAGNOSTICS,
     GRADIENTS,
+    HEALTH,
     SPEED,
+    WITHIN_ONE_SE,
     pick,
+    to_bool,
     to_float,
     to_int,
     to_text,
 )
-from lstmsizer.report.results import Capacity, Claim, DeepWide, Gradient, Speed, SpeedRow
+from lstmsizer.report.results import (
+    Capacity,
+    Cells,
+    Claim,
+    Curve,
+    DeepWide,
+    Gradient,
+    Health,
+    Speed,
+    SpeedRow,
+)
 
 
 def _rows(value: Any) -> list[Mapping[str, Any]]:
@@ -154,3 +171,47 @@ def read_claims(payload: Any) -> tuple[Claim, ...] | None:
         for r in rows
     )
     return out or None
+
+
+def read_health(row: Mapping[Any, Any], columns: Collection[Any]) -> Health | None:
+    """A summary.csv row's training health; None when the table has none of its columns."""
+    if not any(c in columns for c in (*HEALTH, WITHIN_ONE_SE)):
+        return None
+    values = {name: to_float(row.get(name)) for name in HEALTH}
+    return Health(**values, within_one_se=to_bool(row.get(WITHIN_ONE_SE)))
+
+
+def read_cells(frame: pd.DataFrame) -> Cells | None:
+    """runs.csv's RMSE by configuration and (seed, fold); None without those columns or
+    when a cell repeats (older sweeps wrote no seed or fold to pair on)."""
+    if any(c not in frame.columns for c in CELL) or frame.empty:
+        return None
+    keys = frame[["config", "seed", "fold"]]
+    if keys.isna().any().any() or keys.duplicated().any():
+        return None
+    cells: Cells = {}
+    for row in frame[list(CELL)].to_dict("records"):
+        cells.setdefault(to_text(row["config"]), {})[to_int(row["seed"]), to_int(row["fold"])] = (
+            to_float(row["rmse"])
+        )
+    return cells
+
+
+def read_curves(frame: pd.DataFrame) -> tuple[Curve, ...] | None:
+    """curves.csv: the first (seed, fold) run of each configuration, in epoch order."""
+    if any(c not in frame.columns for c in ("config", "epoch", "val_loss")):
+        return None
+    frame = frame.assign(**{c: frame.get(c, -1) for c in ("seed", "fold")})
+    out = []
+    for config, rows in frame.groupby("config", sort=False):
+        seed, fold = rows.iloc[0]["seed"], rows.iloc[0]["fold"]
+        run = rows[(rows["seed"] == seed) & (rows["fold"] == fold)].sort_values("epoch")
+
+        def column(name: str, run: pd.DataFrame = run) -> tuple[float, ...]:
+            values = run[name] if name in run.columns else pd.Series(float("nan"), run.index)
+            return tuple(float(v) for v in pd.to_numeric(values, errors="coerce"))
+
+        epoch, train_loss, val_loss, lr = (column(name) for name in CURVES[3:])
+        seed, fold = to_int(seed, -1), to_int(fold, -1)
+        out.append(Curve(to_text(config), seed, fold, epoch, train_loss, val_loss, lr))
+    return tuple(c for c in out if c.epoch) or None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,10 +13,12 @@ import numpy as np
 from lstmsizer.report.results import (
     Baseline,
     Capacity,
+    Cells,
     Config,
     DeepWide,
     Forecasts,
     Gradient,
+    RunFolder,
     Series,
     Speed,
 )
@@ -148,12 +150,14 @@ def spread(places: Sequence[float], gap: float) -> list[float]:
 
 
 def loss_by_units(configs: Sequence[Config]) -> list[Line]:
-    """Mean training and validation loss against units: a train and a val line per group."""
+    """Mean training and early-stopping block loss against units: two lines per group."""
     lines = []
     for label, rows in _groups(configs, "mean_val_loss"):
         x = tuple(float(c.units) for c in rows)
         lines.append(Line(f"{label}: train", x, tuple(c.mean_train_loss for c in rows)))
-        lines.append(Line(f"{label}: validation", x, tuple(c.mean_val_loss for c in rows)))
+        lines.append(
+            Line(f"{label}: early-stopping block", x, tuple(c.mean_val_loss for c in rows))
+        )
     return lines
 
 
@@ -165,9 +169,36 @@ def parameters_by_units(configs: Sequence[Config]) -> list[Line]:
     ]
 
 
-def equal_budget_pairs(configs: Sequence[Config], tolerance: float = 0.25) -> list[DeepWide]:
+def paired_difference(
+    first: Mapping[tuple[int, int], float], second: Mapping[tuple[int, int], float]
+) -> tuple[float, float, int]:
+    """Mean of first - second over the (seed, fold) cells both scored, its SE and the cells.
+
+    The SE is the sample standard deviation of the differences over sqrt(n); with fewer than
+    two common cells both are NaN.
+    """
+    common = sorted(k for k in first.keys() & second.keys() if math.isfinite(first[k] + second[k]))
+    if len(common) < 2:
+        return math.nan, math.nan, len(common)
+    diff = np.array([first[k] - second[k] for k in common])
+    return float(diff.mean()), float(diff.std(ddof=1) / math.sqrt(len(diff))), len(diff)
+
+
+def _verdict(diff: float, se: float) -> str:
+    # the one-standard-error rule for a pair: a tie unless they differ by more than the SE
+    if abs(diff) <= max(se, 0.0):
+        return "within one standard error"
+    return f"{'deep' if diff < 0 else 'wide'} is better"
+
+
+def equal_budget_pairs(
+    configs: Sequence[Config], tolerance: float = 0.25, cells: Cells | None = None
+) -> list[DeepWide]:
     """Each stacked configuration beside the one-layer configuration nearest in parameters.
 
+    With `cells` (runs.csv's RMSE per seed x fold), the verdict is paired: the mean
+    difference deep - wide over their common cells against its standard error. Without them
+    (older run folders), the difference of the means against the larger of the two SEs.
     Pairs further apart than `tolerance` (relative parameter difference) are left out.
     """
     ok = [c for c in configs if math.isfinite(c.mean_rmse)]
@@ -179,22 +210,37 @@ def equal_budget_pairs(configs: Sequence[Config], tolerance: float = 0.25) -> li
         wide = min(wides, key=lambda c: (abs(c.parameters - deep.parameters), c.parameters))
         if abs(wide.parameters / deep.parameters - 1) > tolerance:
             continue
-        better = "deep" if deep.mean_rmse < wide.mean_rmse else "wide"
-        tie = abs(deep.mean_rmse - wide.mean_rmse) <= max(deep.se_rmse, wide.se_rmse, 0.0)
+        diff, se, n = paired_difference(
+            (cells or {}).get(deep.config, {}), (cells or {}).get(wide.config, {})
+        )
+        verdict = (
+            _verdict(diff, se)
+            if math.isfinite(se)
+            else _verdict(deep.mean_rmse - wide.mean_rmse, max(deep.se_rmse, wide.se_rmse))
+        )
         pairs.append(
             DeepWide(
-                deep.label,
-                wide.label,
-                deep.parameters,
-                wide.parameters,
-                deep.mean_rmse,
-                deep.se_rmse,
-                wide.mean_rmse,
-                wide.se_rmse,
-                "within one standard error" if tie else f"{better} is better",
+                deep=deep.label,
+                wide=wide.label,
+                deep_parameters=deep.parameters,
+                wide_parameters=wide.parameters,
+                deep_rmse=deep.mean_rmse,
+                deep_se=deep.se_rmse,
+                wide_rmse=wide.mean_rmse,
+                wide_se=wide.se_rmse,
+                verdict=verdict,
+                paired_diff=diff,
+                paired_se=se,
+                cells=n if math.isfinite(se) else 0,
+                under_trained=any(c.health is not None and c.health.troubled for c in (deep, wide)),
             )
         )
     return pairs
+
+
+def deep_wide_pairs(run: RunFolder) -> list[DeepWide]:
+    """The deep-versus-wide pairs: diagnostics.json's when it has them, else from the sweep."""
+    return list(run.deep_wide or equal_budget_pairs(run.configs, cells=run.cells))
 
 
 def capacity_lines(capacity: Sequence[Capacity]) -> list[Line]:

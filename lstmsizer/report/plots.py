@@ -245,7 +245,7 @@ def plot_rmse(
 
 @styled
 def plot_losses(configs: Sequence[Config]) -> Figure:
-    """Training (solid) and validation (dashed) loss against units per cell x layers."""
+    """Training (solid) and early-stopping block (dashed) loss against units per cell x layers."""
     fig, (ax,) = new_figure()
     lines = loss_by_units(configs)
     for k, line in enumerate(lines):
@@ -256,7 +256,7 @@ def plot_losses(configs: Sequence[Config]) -> Figure:
         )  # fmt: skip
     units_axis(ax, [x for line in lines for x in line.x])
     auto_log_y(ax, [y for line in lines for y in line.y])
-    ax.set_title("Training and validation loss against units")
+    ax.set_title("Training and early-stopping block loss against units")
     ax.set_ylabel("loss (MSE, scaled)")
     legend(ax, loc="best")
     return fig

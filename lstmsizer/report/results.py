@@ -13,6 +13,42 @@ from lstmsizer.codegen import config_label
 
 
 @dataclass(frozen=True)
+class Health:
+    """How a configuration trained: summary.csv's training-health columns, NaN when missing.
+
+    Attributes:
+        lr: The learning rate chosen for it.
+        median_epochs, epoch_cap: Epochs trained (median over seeds x folds) and the cap.
+        converged_share, under_trained_share, restarted_share, stuck_share: Shares of its
+            runs that stopped on patience, hit the cap still improving, were restarted from
+            the trivial solution, and stayed stuck at it.
+        sd_rmse: Standard deviation of validation RMSE over seeds x folds.
+        paired_diff, paired_se: Mean paired RMSE difference to the best configuration over
+            the same seed x fold cells, and its standard error.
+        within_one_se: Whether paired_diff <= paired_se (None when not recorded).
+        selected_share: Share of bootstrap resamples recommending it.
+    """
+
+    lr: float = math.nan
+    median_epochs: float = math.nan
+    epoch_cap: float = math.nan
+    converged_share: float = math.nan
+    under_trained_share: float = math.nan
+    restarted_share: float = math.nan
+    stuck_share: float = math.nan
+    sd_rmse: float = math.nan
+    paired_diff: float = math.nan
+    paired_se: float = math.nan
+    within_one_se: bool | None = None
+    selected_share: float = math.nan
+
+    @property
+    def troubled(self) -> bool:
+        """Some runs hit the epoch cap still improving, or stayed stuck at the trivial solution."""
+        return self.under_trained_share > 0 or self.stuck_share > 0
+
+
+@dataclass(frozen=True)
 class Config:
     """One row of summary.csv: a configuration's validation scores over seeds x folds."""
 
@@ -29,6 +65,7 @@ class Config:
     mean_train_loss: float
     mean_val_loss: float
     seconds: float
+    health: Health | None = None
 
     @property
     def label(self) -> str:
@@ -48,7 +85,12 @@ class Baseline:
 
 @dataclass(frozen=True)
 class Recommended:
-    """What recommendation.json says: the recommended model, the verdict and the code."""
+    """What recommendation.json says: the recommended model, the verdict and the code.
+
+    The fields from paired_diff on are recorded by newer sweeps only (NaN, 0, "" or ()
+    otherwise): the paired difference to the best, the best baseline minus this model paired
+    over folds_paired folds, and the bootstrap's stability share, runner-up and warnings.
+    """
 
     config: str
     label: str
@@ -66,6 +108,17 @@ class Recommended:
     verdict: str
     keras_code: str
     pytorch_code: str
+    paired_diff: float = math.nan
+    paired_se: float = math.nan
+    baseline_diff: float = math.nan
+    baseline_diff_se: float = math.nan
+    folds_paired: int = 0
+    stability_share: float = math.nan
+    runner_up: str = ""
+    runner_up_label: str = ""
+    runner_up_share: float = math.nan
+    resamples: int = 0
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -120,7 +173,12 @@ class Gradient:
 
 @dataclass(frozen=True)
 class DeepWide:
-    """A stacked model and a one-layer model with about the same parameter count."""
+    """A stacked model and a one-layer model with about the same parameter count.
+
+    paired_diff and paired_se are the mean RMSE difference deep - wide over their common
+    seed x fold cells (NaN when unpaired); under_trained marks a pair where either side had
+    under-trained or stuck runs.
+    """
 
     deep: str
     wide: str
@@ -131,6 +189,31 @@ class DeepWide:
     wide_rmse: float
     wide_se: float
     verdict: str = ""
+    paired_diff: float = math.nan
+    paired_se: float = math.nan
+    cells: int = 0
+    under_trained: bool = False
+
+
+@dataclass(frozen=True)
+class Curve:
+    """Per-epoch losses of one run of a configuration (curves.csv).
+
+    val_loss is the loss on the early-stopping block, carved from the end of the fold's
+    training part; lr is the learning rate in force at that epoch.
+    """
+
+    config: str
+    seed: int
+    fold: int
+    epoch: tuple[float, ...]
+    train_loss: tuple[float, ...]
+    val_loss: tuple[float, ...]
+    lr: tuple[float, ...]
+
+
+# validation RMSE of each scored run: config -> {(seed, fold): rmse}
+Cells = dict[str, dict[tuple[int, int], float]]
 
 
 @dataclass(frozen=True)
@@ -184,6 +267,10 @@ class RunFolder:
         summary, test: summary.csv and test.csv as they are, for the tables.
         runs: Models trained (rows of runs.csv).
         series, forecasts, capacity, gradients, deep_wide, speed, claims: The optional parts.
+        cells: runs.csv's validation RMSE per configuration and (seed, fold), for paired
+            differences; None when runs.csv lacks those columns or repeats a cell.
+        curves: curves.csv, one run per configuration.
+        lr_search: lr_search.csv as it is.
         problems: One sentence per optional file that was there but could not be read.
         files: The run folder's files the report links to.
     """
@@ -203,5 +290,8 @@ class RunFolder:
     deep_wide: tuple[DeepWide, ...] | None = None
     speed: Speed | None = None
     claims: tuple[Claim, ...] | None = None
+    cells: Cells | None = None
+    curves: tuple[Curve, ...] | None = None
+    lr_search: Table | None = None
     problems: tuple[str, ...] = ()
     files: tuple[str, ...] = ()
