@@ -350,3 +350,28 @@ def test_speed_reports_each_size_and_a_verdict(tmp_path: Path) -> None:
     payload = invoke_json(*args, "--out", str(out))
     assert [row["units"] for row in payload["rows"]] == [8, 16]
     assert payload["verdict"] and json.loads(out.read_text())["rows"]
+
+
+def test_fit_on_too_little_data_warns_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "six.csv"
+    data.write_text("value\n" + "\n".join(str(v) for v in [3.0, 1.0, 4.0, 1.0, 5.0, 9.0]) + "\n")
+    monkeypatch.setattr(lstmsizer.evaluation, "default_baselines", numpy_only)
+    args = ("fit", str(data), "--lags", "4", "--units", "2", "--epochs", "3", "--patience", "5")
+    code, _, err = run_main(monkeypatch, capsys, *args)
+    assert code == 0
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("warning: only 1 training window")
+    assert "not meaningful" in lines[0]
+
+
+def test_fit_with_early_stopping_says_which_windows_it_watched(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(lstmsizer.evaluation, "default_baselines", numpy_only)
+    args = ("fit", "--dataset", "sine", "--lags", "6", "--units", "2", "--epochs", "2")
+    code, out, err = run_main(monkeypatch, capsys, *args, "--patience", "5")
+    assert code == 0 and err == ""
+    # sine has 500 values: 400 train, 394 windows, round(0.15 * 394) = 59 watched
+    assert "Early stopping watched the last 59 of the 394 training windows" in " ".join(out.split())

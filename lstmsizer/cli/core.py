@@ -223,6 +223,13 @@ def _render_fit(result: FitResult, saved: str | None, fill: str | None) -> None:
     else:
         console.print("No validation (--val-fraction 0): trained on all values, nothing scored.")
     console.print(_data_line(result.dataset, split, fill), markup=False)
+    block = result.forecaster.stop_block_
+    if block is not None and block.stop:
+        console.print(
+            f"Early stopping watched the last {block.stop} of the {block.train} training "
+            "windows, which were not fitted; the validation part was only scored.",
+            markup=False,
+        )
     console.print(_forecast_line(result.dataset, result.forecast), markup=False)
     if saved is not None:
         console.print(f"Model saved to {saved}", markup=False)
@@ -243,6 +250,7 @@ def _fit_payload(result: FitResult, saved: str | None, fill: str | None) -> dict
         "forecast": result.forecast.tolist(),
         "specs": {k: dataclasses.asdict(v) for k, v in specs.items()},
         "epochs_run": forecaster.history_.epochs if forecaster.history_ else 0,
+        "stop_windows": forecaster.stop_block_.stop if forecaster.stop_block_ else 0,
         "saved": saved,
     }
 
