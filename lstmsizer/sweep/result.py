@@ -90,9 +90,9 @@ def collect_training(
     """The learning-rate searches and the loss curves the settled trials stored.
 
     Returns:
-        lr_search (config, lr, val_loss, epochs, restarts, chosen) and curves (config, seed,
-        fold, epoch, train_loss, val_loss, lr): one run per configuration, its first seed on
-        the last fold.
+        lr_search (config, lr, val_loss, epochs, restarts, seconds, chosen) and curves
+        (config, seed, fold, epoch, train_loss, val_loss, lr): one run per configuration, its
+        first seed on the last fold.
     """
     searches: list[dict[str, object]] = []
     curves: list[pd.DataFrame] = []
@@ -124,7 +124,7 @@ def collect_training(
             frame.insert(0, "seed", first["seed"])
             frame.insert(0, "config", config)
             curves.append(frame)
-    search_columns = ["config", "lr", "val_loss", "epochs", "restarts", "chosen"]
+    search_columns = ["config", "lr", "val_loss", "epochs", "restarts", "seconds", "chosen"]
     curve_columns = ["config", "seed", "fold", "epoch", "train_loss", "val_loss", "lr"]
     curve_frame = pd.concat(curves, ignore_index=True) if curves else pd.DataFrame()
     return (

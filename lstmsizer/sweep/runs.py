@@ -131,11 +131,14 @@ def choose_lr(
         return float(config.lr if config.lr is not None else spec.lr), []
     seed = spec.seed_list()[0]
     train = _train_spec(config, spec, seed, None)
+    start, k = time.perf_counter(), len(LR_CANDIDATES)
     if batching_pays(config.cell, config.units, config.activation):
-        seeds = [seed] * len(LR_CANDIDATES)
-        models = _fit_together(config, spec, dataset, split, train, seeds, LR_CANDIDATES)
+        models = _fit_together(config, spec, dataset, split, train, [seed] * k, LR_CANDIDATES)
+        seconds = [(time.perf_counter() - start) / k] * k
     else:
-        models = [train_run(config, spec, dataset, split, 0, seed, lr)[1] for lr in LR_CANDIDATES]
+        runs = [train_run(config, spec, dataset, split, 0, seed, lr) for lr in LR_CANDIDATES]
+        models = [model for _, model in runs]
+        seconds = [float(row["seconds"]) for row, _ in runs]  # type: ignore[arg-type]
     losses = []
     for model in models:
         assert model.history_ is not None
@@ -149,9 +152,12 @@ def choose_lr(
             "val_loss": loss if math.isfinite(loss) else math.nan,
             "epochs": model.history_.epochs if model.history_ else 0,
             "restarts": model.history_.restarts if model.history_ else 0,
+            "seconds": took,
             "chosen": k == best,
         }
-        for k, (lr, loss, model) in enumerate(zip(LR_CANDIDATES, losses, models, strict=True))
+        for k, (lr, loss, model, took) in enumerate(
+            zip(LR_CANDIDATES, losses, models, seconds, strict=True)
+        )
     ]
     return LR_CANDIDATES[best], rows
 
