@@ -31,7 +31,14 @@ from lstmsizer.models import ForecastNet
 from lstmsizer.splits import Scaler, Split, rolling_origin_folds
 from lstmsizer.sweep.plan import Configuration, SweepSpec
 from lstmsizer.sweep.runs import train_configuration
-from lstmsizer.training import TrainData, fit, seed_everything, using_threads
+from lstmsizer.training import (
+    TrainData,
+    device_name,
+    fit,
+    resolve_device,
+    seed_everything,
+    using_threads,
+)
 from lstmsizer.windows import make_windows
 
 SPEC = SweepSpec()
@@ -44,14 +51,15 @@ def old_run(units: int, layers: int, split: Split, seed: int) -> dict[str, float
     y = data.values[: split.n]
     inputs = stack_inputs(y, None)
     scaler = Scaler.fit(inputs[: split.train_end], SPEC.scaling)
-    series = torch.from_numpy(scaler.transform(inputs).astype(np.float32))
+    device = resolve_device(None)  # CUDA when present, as the new protocol's runs
+    series = torch.from_numpy(scaler.transform(inputs).astype(np.float32)).to(device)
     x, t = make_windows(series, series[:, :1], SPEC.lags, 1)
     n_train = split.train_end - SPEC.lags
     train = TrainData(x[:n_train], t[:n_train], x[n_train:], t[n_train:])
     model = LSTMForecaster(SPEC.window, ModelSpec(units=units, layers=layers), OLD)
     with using_threads(1):
         seed_everything(seed)
-        model.net_ = ForecastNet(1, model.model, 1)
+        model.net_ = ForecastNet(1, model.model, 1).to(device)
         model.history_ = fit(model.net_, train, OLD)
     model.scaler_, model.n_features_ = scaler, 1
     row = score_forecaster(model, data, split, fitted=True)
@@ -110,7 +118,8 @@ def main() -> None:
     print(
         f"lstmsizer {lstmsizer.__version__}, torch {torch.__version__}, python "
         f"{platform.python_version()}, {platform.machine()}, {args.workers} workers x 1 thread, "
-        f"sunspots, {SPEC.folds} folds x seeds {SPEC.seed_list()}"
+        f"sunspots, {SPEC.folds} folds x seeds {SPEC.seed_list()}, device "
+        f"{device_name(resolve_device(None))}"
     )
     old, old_s = run("old", jobs, args.workers)
     new, new_s = run("new", jobs, args.workers)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import signal
 import subprocess
@@ -137,7 +138,9 @@ def test_a_failing_configuration_is_recorded_and_the_sweep_goes_on(
 
     monkeypatch.setattr(runs_module, "train_run", nan_for_one_unit)
     data = get("sine", n=120)
-    spec = SweepSpec(lags=4, units=(1, 2), layers=(1,), seeds=1, folds=1, epochs=1, patience=None)
+    spec = SweepSpec(
+        lags=4, units=(1, 2), layers=(1,), seeds=1, folds=1, epochs=1, patience=None, lr=1e-3
+    )
     result = sweep(data, spec=spec, out=tmp_path, workers=1)
     assert set(result.runs["config"]) == {"lstm-u1-l1", "lstm-u2-l1"}
     assert result.recommendation.config == "lstm-u2-l1"
@@ -257,8 +260,31 @@ def test_a_folds_validation_values_never_touch_its_training(units: int) -> None:
     config = Configuration("lstm", units, 1, "tanh")
     a = train_configuration(config, spec, data, folds[:1])
     b = train_configuration(config, spec, changed, folds[:1])
-    assert a.lr == b.lr and a.lr_search == b.lr_search
+    assert a.lr == b.lr
+    timeless = [
+        [{k: v for k, v in row.items() if k != "seconds"} for row in t.lr_search] for t in (a, b)
+    ]
+    assert timeless[0] == timeless[1] and len(timeless[0]) == 3
     kept = ("epochs", "best_epoch", "train_loss", "val_loss", "lr", "restarts", "stop_windows")
     for ra, rb in zip(a.rows, b.rows, strict=True):
         assert {k: ra[k] for k in kept} == {k: rb[k] for k in kept}
         assert ra["rmse"] != rb["rmse"]  # only the score of the changed block moves
+
+
+def test_the_rate_with_the_lowest_mean_block_loss_over_seeds_wins() -> None:
+    from lstmsizer.forecaster import LSTMForecaster
+    from lstmsizer.history import History
+    from lstmsizer.sweep.plan import Configuration
+    from lstmsizer.sweep.runs import choose_rate
+
+    def run(loss: float) -> tuple[dict[str, object], LSTMForecaster]:
+        model = LSTMForecaster()
+        model.history_ = History(train_loss=[0.5], val_loss=[loss], best_epoch=0)
+        return {"seconds": 1.0}, model
+
+    per_rate = [[run(0.30), run(0.30)], [run(0.10), run(0.90)], [run(0.20), run(float("nan"))]]
+    chosen, rows = choose_rate(Configuration("lstm", 4, 1, "tanh"), (1e-3, 3e-3, 1e-2), per_rate)
+    # means 0.30, 0.50 and infinite: the steady rate wins although one seed did best at 3e-3
+    assert chosen == 0 and [row["chosen"] for row in rows] == [True, False, False]
+    assert rows[1]["val_loss"] == pytest.approx(0.5) and rows[0]["seconds"] == 2.0
+    assert math.isnan(float(rows[2]["val_loss"]))  # type: ignore[arg-type]

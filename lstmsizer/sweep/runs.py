@@ -24,6 +24,9 @@ from lstmsizer.splits import Split
 from lstmsizer.sweep.plan import LR_CANDIDATES, Configuration, SweepSpec
 from lstmsizer.training import History, device_name
 
+Run = tuple[dict[str, object], LSTMForecaster]
+"""One trained (configuration, seed, fold, rate): its result row and its forecaster."""
+
 RunCallback = Callable[[int, dict[str, object]], None]
 """Called after each run with (run index, row); may raise optuna.TrialPruned."""
 
@@ -77,28 +80,6 @@ def _train_spec(config: Configuration, spec: SweepSpec, seed: int, lr: float | N
     return train if lr is None else dataclasses.replace(train, lr=lr)
 
 
-def train_seeds(
-    config: Configuration,
-    spec: SweepSpec,
-    dataset: Dataset,
-    split: Split,
-    fold: int,
-    lr: float | None = None,
-) -> list[tuple[dict[str, object], LSTMForecaster]]:
-    """Every seed of one configuration on one fold, trained together as one batched net."""
-    seeds = spec.seed_list()
-    train = _train_spec(config, spec, seeds[0], lr)
-    start = time.perf_counter()
-    models = _fit_together(config, spec, dataset, split, train, seeds, None)
-    share = (time.perf_counter() - start) / len(seeds)
-    out = []
-    for model in models:
-        row = _row(config, model, dataset, split, fold, fitted=True)
-        row["seconds"] = float(row["seconds"]) + share  # type: ignore[arg-type]
-        out.append((row, model))
-    return out
-
-
 def _fit_together(
     config: Configuration,
     spec: SweepSpec,
@@ -117,49 +98,85 @@ def _fit_together(
     )
 
 
-def choose_lr(
-    config: Configuration, spec: SweepSpec, dataset: Dataset, split: Split
-) -> tuple[float, list[dict[str, object]]]:
-    """The learning rate of a configuration, and the search that chose it.
+def candidate_rates(config: Configuration, spec: SweepSpec) -> tuple[float, ...]:
+    """The rates a configuration tries: LR_CANDIDATES under --lr auto, else its one rate."""
+    if config.lr is not None:
+        return (float(config.lr),)
+    return LR_CANDIDATES if spec.lr == "auto" else (float(spec.lr),)
 
-    With lr "auto", the first seed trains at every rate of LR_CANDIDATES on the given
-    (first) fold, under the full protocol; the rate with the lowest loss on the
-    early-stopping block wins (the fold's validation block is not looked at). A searched or
-    given rate is used as it is.
+
+def fold_runs(
+    config: Configuration,
+    spec: SweepSpec,
+    dataset: Dataset,
+    split: Split,
+    fold: int,
+    rates: Sequence[float],
+) -> list[list[Run]]:
+    """Every seed at every rate on one fold: for each rate, its runs in seed order.
+
+    They train together as one batched network where that measured faster
+    (ensemble.batching_pays), else one after another.
     """
-    if config.lr is not None or spec.lr != "auto":
-        return float(config.lr if config.lr is not None else spec.lr), []
-    seed = spec.seed_list()[0]
-    train = _train_spec(config, spec, seed, None)
-    start, k = time.perf_counter(), len(LR_CANDIDATES)
-    if batching_pays(config.cell, config.units, config.activation):
-        models = _fit_together(config, spec, dataset, split, train, [seed] * k, LR_CANDIDATES)
-        seconds = [(time.perf_counter() - start) / k] * k
+    seeds = spec.seed_list()
+    if len(seeds) * len(rates) > 1 and batching_pays(config.cell, config.units, config.activation):
+        members = [s for _ in rates for s in seeds]
+        lrs = [r for r in rates for _ in seeds]
+        train = _train_spec(config, spec, seeds[0], None)
+        start = time.perf_counter()
+        models = _fit_together(config, spec, dataset, split, train, members, lrs)
+        share = (time.perf_counter() - start) / len(models)
+        runs = []
+        for model in models:
+            row = _row(config, model, dataset, split, fold, fitted=True)
+            row["seconds"] = float(row["seconds"]) + share  # type: ignore[arg-type]
+            runs.append((row, model))
     else:
-        runs = [train_run(config, spec, dataset, split, 0, seed, lr) for lr in LR_CANDIDATES]
-        models = [model for _, model in runs]
-        seconds = [float(row["seconds"]) for row, _ in runs]  # type: ignore[arg-type]
-    losses = []
-    for model in models:
-        assert model.history_ is not None
-        loss = model.history_.monitored
-        losses.append(loss if math.isfinite(loss) else math.inf)
-    best = min(range(len(losses)), key=lambda k: (losses[k], k))
-    rows: list[dict[str, object]] = [
-        {
-            "config": config.id,
-            "lr": lr,
-            "val_loss": loss if math.isfinite(loss) else math.nan,
-            "epochs": model.history_.epochs if model.history_ else 0,
-            "restarts": model.history_.restarts if model.history_ else 0,
-            "seconds": took,
-            "chosen": k == best,
-        }
-        for k, (lr, loss, model, took) in enumerate(
-            zip(LR_CANDIDATES, losses, models, seconds, strict=True)
+        runs = [train_run(config, spec, dataset, split, fold, s, r) for r in rates for s in seeds]
+    return [runs[k * len(seeds) : (k + 1) * len(seeds)] for k in range(len(rates))]
+
+
+def choose_rate(
+    config: Configuration, rates: Sequence[float], per_rate: list[list[Run]]
+) -> tuple[int, list[dict[str, object]]]:
+    """The rate whose runs have the lowest mean loss on their early-stopping blocks.
+
+    A mean over every seed, not one seed's loss: a rate that trains well for one seed and
+    fails for another (measured on sunspots: 1e-2 for a 2-layer LSTM(256)) must lose. A run
+    with no finite loss counts as infinitely bad. Ties go to the lower rate.
+
+    Returns:
+        The index of the chosen rate and one lr_search row per rate (empty for one rate).
+    """
+    means = []
+    for runs in per_rate:
+        losses = [_monitored(model) for _, model in runs]
+        means.append(sum(losses) / len(losses))
+    best = min(range(len(rates)), key=lambda k: (means[k], k))
+    if len(rates) == 1:
+        return 0, []
+    rows: list[dict[str, object]] = []
+    for k, (rate, runs) in enumerate(zip(rates, per_rate, strict=True)):
+        histories = [model.history_ for _, model in runs if model.history_ is not None]
+        epochs = sorted(h.epochs for h in histories)
+        seconds = [row["seconds"] for row, _ in runs]
+        rows.append(
+            {
+                "config": config.id,
+                "lr": rate,
+                "val_loss": means[k] if math.isfinite(means[k]) else math.nan,
+                "epochs": epochs[len(epochs) // 2],
+                "restarts": sum(h.restarts for h in histories),
+                "seconds": sum(float(t) for t in seconds if isinstance(t, (int, float))),
+                "chosen": k == best,
+            }
         )
-    ]
-    return LR_CANDIDATES[best], rows
+    return best, rows
+
+
+def _monitored(model: LSTMForecaster) -> float:
+    loss = model.history_.monitored if model.history_ is not None else math.nan
+    return loss if math.isfinite(loss) else math.inf
 
 
 def _row(
@@ -223,26 +240,27 @@ def train_configuration(
     folds: Sequence[Split],
     callback: RunCallback | None = None,
 ) -> Trained:
-    """Choose the learning rate, then train every seed on every fold of one configuration.
+    """Every seed on every fold of one configuration, its learning rate chosen on the first.
 
-    The seeds of a fold train together as one batched network where that measured faster
-    (ensemble.batching_pays), else one after another. Warnings about thin data are said
-    once by the sweep, not by every run.
+    Under --lr auto the first fold trains every seed at every rate of LR_CANDIDATES with the
+    full protocol; the rate with the lowest mean loss on the early-stopping blocks (never on
+    the validation block) is the configuration's rate, and its runs are the first fold's
+    runs. The other folds train at that rate. Warnings about thin data are said once by the
+    sweep, not by every run.
     """
     out = Trained()
-    together = spec.seeds > 1 and batching_pays(config.cell, config.units, config.activation)
+    rates = candidate_rates(config, spec)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ThinDataWarning)
-        out.lr, out.lr_search = choose_lr(config, spec, dataset, folds[0])
         for fold, split in enumerate(folds):
-            if together:
-                runs = train_seeds(config, spec, dataset, split, fold, out.lr)
-            else:
-                runs = [
-                    train_run(config, spec, dataset, split, fold, s, out.lr)
-                    for s in spec.seed_list()
-                ]
-            for row, model in runs:
+            per_rate = fold_runs(
+                config, spec, dataset, split, fold, rates if fold == 0 else (out.lr,)
+            )
+            chosen = 0
+            if fold == 0:
+                chosen, out.lr_search = choose_rate(config, rates, per_rate)
+                out.lr = rates[chosen]
+            for row, model in per_rate[chosen]:
                 out.rows.append(row)
                 if fold == len(folds) - 1 and not out.curve and model.history_ is not None:
                     out.curve = curve_of(model.history_)
