@@ -375,3 +375,19 @@ def test_fit_with_early_stopping_says_which_windows_it_watched(
     assert code == 0 and err == ""
     # sine has 500 values: 400 train, 394 windows, round(0.15 * 394) = 59 watched
     assert "Early stopping watched the last 59 of the 394 training windows" in " ".join(out.split())
+
+
+def test_fit_passes_the_convergence_options_to_training(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(lstmsizer.evaluation, "default_baselines", numpy_only)
+    args = ("fit", "--dataset", "sine", "--lags", "6", "--units", "2", "--epochs", "40")
+    options = ("--patience", "3", "--min-epochs", "25", "--lr-patience", "2", "--restarts", "1")
+    payload = invoke_json(*args, *options)
+    train = payload["specs"]["train"]
+    assert (train["patience"], train["min_epochs"], train["lr_patience"], train["restarts"]) == (
+        3,
+        25,
+        2,
+        1,
+    )
+    # no stop before the warm-up's 25 epochs, whatever the patience
+    assert payload["epochs_run"] >= 25 and payload["stop_windows"] == 59

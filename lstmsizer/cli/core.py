@@ -87,8 +87,27 @@ def fit_command(
     ] = 0.2,
     patience: Annotated[
         int | None,
-        typer.Option(help="Stop after this many epochs without improvement.", show_default="off"),
+        typer.Option(
+            help="Stop after this many epochs without improvement on a block carved from the "
+            "end of the training part (never fitted; the validation part is only scored).",
+            show_default="off",
+        ),
     ] = None,
+    min_epochs: Annotated[
+        int, typer.Option(help="Warm-up epochs before early stopping or an lr cut may fire.")
+    ] = TrainSpec.min_epochs,
+    lr_patience: Annotated[
+        int | None,
+        typer.Option(
+            help="Halve the lr after this many epochs without improvement.", show_default="off"
+        ),
+    ] = TrainSpec.lr_patience,
+    restarts: Annotated[
+        int,
+        typer.Option(
+            help="Fresh starts for a run stuck at a constant forecast (needs --patience)."
+        ),
+    ] = TrainSpec.restarts,
     seed: Annotated[int, typer.Option(help="Seed of initialisation and shuffling.")] = 0,
     threads: Annotated[
         int | None, typer.Option(help="torch threads.", show_default="1, measured best")
@@ -115,6 +134,9 @@ def fit_command(
         lr=lr,
         loss=loss,
         patience=patience,
+        min_epochs=min_epochs,
+        lr_patience=lr_patience,
+        restarts=restarts,
         seed=seed,
         threads=threads,
         progress=progress,
