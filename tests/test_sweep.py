@@ -288,3 +288,13 @@ def test_the_rate_with_the_lowest_mean_block_loss_over_seeds_wins() -> None:
     assert chosen == 0 and [row["chosen"] for row in rows] == [True, False, False]
     assert rows[1]["val_loss"] == pytest.approx(0.5) and rows[0]["seconds"] == 2.0
     assert math.isnan(float(rows[2]["val_loss"]))  # type: ignore[arg-type]
+
+
+def test_training_time_counts_every_run_and_the_rates_not_chosen() -> None:
+    from lstmsizer.sweep.result import training_seconds
+
+    runs = pd.DataFrame({"seconds": [1.0, 2.0, 3.5]})
+    search = pd.DataFrame({"seconds": [10.0, 4.0, 20.0], "chosen": [False, True, False]})
+    # the chosen rate's 4 s are the first fold's runs, already among the runs' seconds
+    assert training_seconds(runs, search) == 1.0 + 2.0 + 3.5 + 10.0 + 20.0
+    assert training_seconds(runs, search.iloc[:0]) == 6.5

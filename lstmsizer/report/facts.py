@@ -144,5 +144,8 @@ def environment_facts(run: RunFolder) -> Facts:
         chosen = "chosen per configuration by a search" if lr == "auto" else f"{lr}"
         facts.append(("Learning rate", f"{chosen}, reduced on plateau"))
     facts.append(("Models trained", f"{number(run.runs)} in {len(run.configs)} configurations"))
-    facts.append(("Total time", duration(run.info.get("seconds"))))
+    facts.append(("Wall time of the last call", duration(run.info.get("seconds"))))
+    if run.info.get("training_seconds") is not None:
+        # a resumed sweep's call may train nothing: the trainings' own time says what it cost
+        facts.append(("Training time, all workers", duration(run.info["training_seconds"])))
     return facts

@@ -181,6 +181,7 @@ def finish(study: optuna.Study, job: Job, seconds: float) -> SweepResult:
     if test.val_origins.size:
         test_rows += [{**r, "kind": "baseline"} for r in score_baselines(spec, dataset, [test])]
     test_table = pd.DataFrame(test_rows).drop(columns=["fold"], errors="ignore")
+    lr_search, curves = collect_training(study, trained)
     info = {
         "data": {
             "name": dataset.name,
@@ -198,10 +199,10 @@ def finish(study: optuna.Study, job: Job, seconds: float) -> SweepResult:
         "storage": job.storage or str(job.run_dir / "study.journal"),
         "environment": {**environment(), "threads": _first(runs, "threads")},
         "seconds": seconds,
+        "training_seconds": training_seconds(runs, lr_search),
     }
     result = SweepResult(job.run_dir, table, runs, baselines, baseline_runs, rec, test_table, info)
     write(result, model)
-    lr_search, curves = collect_training(study, trained)
     lr_search.to_csv(job.run_dir / LR_SEARCH_FILE, index=False)
     curves.to_csv(job.run_dir / CURVES_FILE, index=False)
     series_frame(job).to_csv(job.run_dir / "series.csv", index=False)
@@ -209,6 +210,18 @@ def finish(study: optuna.Study, job: Job, seconds: float) -> SweepResult:
         job.run_dir / "forecasts.csv", index=False
     )
     return result
+
+
+def training_seconds(runs: pd.DataFrame, lr_search: pd.DataFrame) -> float:
+    """Worker seconds of every training the sweep ran, in this call or earlier ones.
+
+    The runs' own seconds plus the learning-rate search's runs at the rates not chosen (the
+    chosen rate's runs are the first fold's runs, counted once).
+    """
+    total = float(pd.to_numeric(runs["seconds"], errors="coerce").sum()) if len(runs) else 0.0
+    if len(lr_search) and "seconds" in lr_search:
+        total += float(lr_search.loc[~lr_search["chosen"].astype(bool), "seconds"].sum())
+    return total
 
 
 def series_frame(job: Job) -> pd.DataFrame:
