@@ -136,6 +136,11 @@ class TrainSpec:
         known = self.device in (None, "cpu", "cuda") or str(self.device).startswith("cuda:")
         check(known, "device", "must be cpu, cuda, cuda:N or None", self.device)
 
+    @property
+    def stop_share(self) -> float:
+        """Share of the training windows held out for early stopping: none without it."""
+        return self.stop_fraction if self.patience is not None else 0.0
+
 
 @dataclass(frozen=True)
 class SplitSpec:

@@ -151,8 +151,7 @@ class LSTMForecaster:
         scaled = self.scaler_.transform(inputs).astype(np.float32)
         series = torch.from_numpy(scaled).to(resolve_device(self.train.device))
         x, y_windows = make_windows(series, series[:, :1], lags, horizon)
-        fraction = self.train.stop_fraction if self.train.patience is not None else 0.0
-        block = stop_block(end - lags - horizon + 1, horizon, fraction)
+        block = stop_block(end - lags - horizon + 1, horizon, self.train.stop_share)
         if block.warning is not None:
             warnings.warn(block.warning, ThinDataWarning, stacklevel=3)
         self.stop_block_ = block

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 
@@ -72,19 +73,5 @@ class History:
         return math.isfinite(self.trivial_loss) and not best < self.trivial_loss
 
     def to_dict(self) -> dict[str, object]:
-        """Plain values for JSON and model files."""
-        return {
-            "train_loss": list(self.train_loss),
-            "val_loss": list(self.val_loss),
-            "seconds": list(self.seconds),
-            "best_epoch": self.best_epoch,
-            "stopped_early": self.stopped_early,
-            "threads": self.threads,
-            "device": self.device,
-            "lr": list(self.lr),
-            "stop": self.stop,
-            "epoch_cap": self.epoch_cap,
-            "trivial_loss": self.trivial_loss,
-            "restarts": self.restarts,
-            "init_seed": self.init_seed,
-        }
+        """Plain values for JSON and model files (lists copied)."""
+        return dataclasses.asdict(self)

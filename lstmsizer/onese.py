@@ -80,7 +80,7 @@ def rmse_matrix(runs: pd.DataFrame) -> RmseMatrix:
             f"runs must have one row per config, seed and fold, got {len(twice) + 1} or more "
             f"for config {first['config']}, seed {first['seed']}, fold {first['fold']}"
         )
-    frame = runs.assign(config=runs["config"].astype(str), rmse=_finite(runs["rmse"]))
+    frame = runs.assign(config=runs["config"].astype(str), rmse=finite(runs["rmse"]))
     table = frame.pivot(index="config", columns=list(CELL), values="rmse").sort_index()
     table = table[table.notna().any(axis=1)]
     if table.empty:
@@ -195,8 +195,8 @@ def pair_folds(
     """
     ours = runs[runs["config"].astype(str) == config]
     theirs = baseline_runs[baseline_runs["model"].astype(str) == model]
-    lstm = _finite(ours["rmse"]).groupby(ours["fold"]).mean()
-    base = _finite(theirs["rmse"]).groupby(theirs["fold"]).mean()
+    lstm = finite(ours["rmse"]).groupby(ours["fold"]).mean()
+    base = finite(theirs["rmse"]).groupby(theirs["fold"]).mean()
     e = (base - lstm).dropna().to_numpy(dtype=float)
     if not e.size:
         return FoldPairing(math.nan, math.nan, 0)
@@ -204,6 +204,7 @@ def pair_folds(
     return FoldPairing(float(e.mean()), se, int(e.size))
 
 
-def _finite(values: pd.Series) -> pd.Series:
+def finite(values: pd.Series) -> pd.Series:
+    """The values as floats, NaN where they are missing, non-numeric or infinite."""
     numbers = pd.to_numeric(values, errors="coerce").astype(float)
     return numbers.where(np.isfinite(numbers))

@@ -12,7 +12,7 @@ import pandas as pd
 
 from lstmsizer.codegen import KERAS_LAYERS, keras_code, pytorch_code
 from lstmsizer.errors import DataError, check_choice, check_int
-from lstmsizer.onese import one_se_rule, pair_folds, rmse_matrix
+from lstmsizer.onese import finite, one_se_rule, pair_folds, rmse_matrix
 from lstmsizer.stability import bootstrap
 from lstmsizer.verdict import flags, label, verdict, warnings
 
@@ -25,11 +25,6 @@ def _require(frame: pd.DataFrame, columns: Sequence[str], argument: str) -> None
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise DataError(f"{argument} must have the columns {', '.join(missing)}, which are missing")
-
-
-def _finite(values: pd.Series) -> pd.Series:
-    numbers = pd.to_numeric(values, errors="coerce").astype(float)
-    return numbers.where(np.isfinite(numbers))
 
 
 def _aggregate(frame: pd.DataFrame, key: str, metrics: Sequence[str]) -> pd.DataFrame:
@@ -69,7 +64,7 @@ def _health(runs: pd.DataFrame) -> pd.DataFrame:
             "under_trained_share": flag("under_trained"),
             "restarted_share": restarted,
             "stuck_share": flag("stuck"),
-            "sd_rmse": _finite(runs["rmse"]),
+            "sd_rmse": finite(runs["rmse"]),
         }
     )
     how = {"lr": "first", "median_epochs": "median", "epoch_cap": "max", "sd_rmse": "std"}

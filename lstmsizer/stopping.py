@@ -102,7 +102,6 @@ class MemberRates:
         self.optimizer = optimizer
         self.params = params
         self.scale: torch.Tensor | None = None
-        self.before: list[torch.Tensor] = []
 
     def set(self, rates: list[float]) -> None:
         top = max(rates)
@@ -119,8 +118,8 @@ class MemberRates:
             self.optimizer.step()
             return
         with torch.no_grad():
-            self.before = [p.detach().clone() for p in self.params]
+            before = [p.detach().clone() for p in self.params]
             self.optimizer.step()
-            for p, old in zip(self.params, self.before, strict=True):
+            for p, old in zip(self.params, before, strict=True):
                 view = self.scale.view(-1, *([1] * (p.dim() - 1)))  # (M,) -> (M, 1, ...)
                 p.sub_(old).mul_(view).add_(old)

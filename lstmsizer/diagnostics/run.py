@@ -86,23 +86,12 @@ def _sweep_rmse(run: RunFolder, config: str) -> float:
     return float(match["rmse"].iloc[0]) if len(match) else math.nan
 
 
-def _chosen_lr(run: RunFolder, config: str) -> float:
-    """The learning rate the sweep's runs of config used (chosen per configuration by --lr auto)."""
-    runs = run.runs
-    match = runs[runs["config"] == config] if {"config", "lr"} <= set(runs.columns) else runs[:0]
-    if len(match):
-        return float(match["lr"].iloc[0])
-    return float(run.spec.train_spec(run.spec.seed).lr)
-
-
 def diagnose_size(run: RunFolder, dataset: Any, config_id: str) -> SizeDiagnostics:
     """Retrain one configuration on the last fold with the sweep's settings and diagnose it."""
     split = run.last_fold
     config = configuration(run, config_id)
     spec = run.spec
-    train = spec.train_spec(
-        spec.seed, **{"lr": _chosen_lr(run, config_id), **config.train_changes()}
-    )
+    train = spec.train_spec(spec.seed, **config.train_changes())
     model = LSTMForecaster(spec.window, config.model_spec(), train, scaling=spec.scaling)
     y = dataset.values[: split.n]
     X = dataset.features[: split.n] if dataset.features.shape[1] else None

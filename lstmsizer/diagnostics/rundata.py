@@ -185,6 +185,8 @@ def configuration(run: RunFolder, config_id: str) -> Configuration:
         "init": spec.init,
     }
     trained = run.runs[run.runs["config"] == config_id]
+    if "lr" in trained and not trained.empty:  # the rate its runs used, chosen or searched
+        base["lr"] = float(trained.iloc[0]["lr"])
     if spec.search != "grid" and not trained.empty:
         first = trained.iloc[0]
         base.update(

@@ -11,7 +11,7 @@ from lstmsizer.datasets import Dataset, resolve
 from lstmsizer.errors import check_int
 from lstmsizer.holdout import ThinDataWarning, stop_block
 from lstmsizer.progress import progress_bar
-from lstmsizer.splits import rolling_origin_folds
+from lstmsizer.splits import Split, rolling_origin_folds
 from lstmsizer.sweep.engine import Job, run
 from lstmsizer.sweep.plan import SweepSpec, configurations
 from lstmsizer.sweep.result import SweepResult, finish
@@ -61,18 +61,17 @@ def sweep(
     job = Job(spec, dataset, storage, name, run_dir, {c.id: c for c in configs})
     # a series too short for the folds fails here, before any study or worker starts
     folds, _ = rolling_origin_folds(len(dataset), spec.window, spec.folds, spec.test_fraction)
-    _warn_if_thin(spec, folds[0].train_end)
+    _warn_if_thin(spec, folds[0])
     start = time.perf_counter()
     with progress_bar("configurations", None, progress) as ticker:
         shared = run(job, workers, lambda done, total: ticker.set(done, total))
     return finish(shared, job, time.perf_counter() - start)
 
 
-def _warn_if_thin(spec: SweepSpec, train_end: int) -> None:
+def _warn_if_thin(spec: SweepSpec, first: Split) -> None:
     """One ThinDataWarning for the whole sweep when its smallest training part is thin."""
-    fraction = spec.stop_fraction if spec.patience is not None else 0.0
-    windows = train_end - spec.lags - spec.horizon + 1
-    message = stop_block(windows, spec.horizon, fraction).warning
+    share = spec.train_spec(spec.seed).stop_share
+    message = stop_block(first.train_origins.size, spec.horizon, share).warning
     if message is not None:
         warnings.warn(f"first fold: {message}", ThinDataWarning, stacklevel=3)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import warnings
@@ -62,7 +63,8 @@ class SweepResult:
 
 def collect_runs(study: optuna.Study, job: Job) -> tuple[pd.DataFrame, dict[str, Configuration]]:
     """One row per run of the first trial that settled each configuration, and those
-    configurations by id (as their trials stored them, searched settings included)."""
+    configurations by id as their runs trained them: searched settings and the learning rate
+    the runs used (chosen per configuration by --lr auto) included."""
     rows: list[dict[str, object]] = []
     configs: dict[str, Configuration] = {}
     for trial in sorted(study.get_trials(deepcopy=False), key=lambda t: t.number):
@@ -78,16 +80,14 @@ def collect_runs(study: optuna.Study, job: Job) -> tuple[pd.DataFrame, dict[str,
             continue
         if config.id in configs:
             continue
-        configs[config.id] = config
+        configs[config.id] = dataclasses.replace(config, lr=float(runs[0]["lr"]))
         for row in runs:
             rows.append({**row, "trial": trial.number, "state": trial.state.name.lower()})
     return pd.DataFrame(rows), configs
 
 
-def collect_training(
-    study: optuna.Study, configs: dict[str, Configuration]
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The learning-rate searches and the loss curves the settled trials stored.
+def collect_training(study: optuna.Study, runs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The learning-rate searches and the loss curves of the trials whose runs were collected.
 
     Returns:
         lr_search (config, lr, val_loss, epochs, restarts, seconds, chosen) and curves
@@ -96,21 +96,13 @@ def collect_training(
     """
     searches: list[dict[str, object]] = []
     curves: list[pd.DataFrame] = []
-    seen: set[str] = set()
-    for trial in sorted(study.get_trials(deepcopy=False), key=lambda t: t.number):
-        stored = trial.user_attrs.get("configuration")
-        runs = trial.user_attrs.get("runs")
-        if stored is None or not runs or DUPLICATE in trial.user_attrs:
-            continue
-        config = Configuration(**stored).id
-        if config not in configs or config in seen:
-            continue
-        seen.add(config)
+    trials = {t.number: t for t in study.get_trials(deepcopy=False)}
+    for config, mine in runs.groupby("config", sort=False):
+        trial = trials[int(mine["trial"].iloc[0])]
         searches += trial.user_attrs.get("lr_search", [])
         curve = trial.user_attrs.get("curve") or {}
         if curve.get("train_loss"):
-            last = max(int(r["fold"]) for r in runs)
-            first = next(r for r in runs if int(r["fold"]) == last)
+            last = mine[mine["fold"] == mine["fold"].max()].iloc[0]
             n = len(curve["train_loss"])
             frame = pd.DataFrame(
                 {
@@ -120,9 +112,9 @@ def collect_training(
                 }
             )
             frame.insert(0, "epoch", range(len(frame)))
-            frame.insert(0, "fold", last)
-            frame.insert(0, "seed", first["seed"])
-            frame.insert(0, "config", config)
+            frame.insert(0, "fold", int(last["fold"]))
+            frame.insert(0, "seed", int(last["seed"]))
+            frame.insert(0, "config", str(config))
             curves.append(frame)
     search_columns = ["config", "lr", "val_loss", "epochs", "restarts", "seconds", "chosen"]
     curve_columns = ["config", "seed", "fold", "epoch", "train_loss", "val_loss", "lr"]
@@ -134,7 +126,7 @@ def collect_training(
 
 
 def final_model(
-    job: Job, config: Configuration, folds: list[Split], test: Split, lr: float | None = None
+    job: Job, config: Configuration, folds: list[Split], test: Split
 ) -> tuple[LSTMForecaster, dict[str, object]]:
     """Train the recommended configuration on the development part and score the test share.
 
@@ -146,7 +138,7 @@ def final_model(
     dev = Split(
         n=test.train_end, train_end=folds[-1].train_end, lags=test.lags, horizon=test.horizon
     )
-    _, model = train_run(config, job.spec, job.dataset, dev, fold=-1, seed=job.spec.seed, lr=lr)
+    _, model = train_run(config, job.spec, job.dataset, dev, fold=-1, seed=job.spec.seed)
     row = score_forecaster(model, job.dataset, test, fitted=True)
     return model, row
 
@@ -173,15 +165,14 @@ def finish(study: optuna.Study, job: Job, seconds: float) -> SweepResult:
     )
     table["selected_share"] = table["config"].map(rec.selection_shares).fillna(0.0)
     config = trained[rec.config]
-    lr = float(runs.loc[runs["config"] == rec.config, "lr"].iloc[0])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ThinDataWarning)  # said once when the sweep started
-        model, test_row = final_model(job, config, folds, test, lr)
+        model, test_row = final_model(job, config, folds, test)
     test_rows = [{**test_row, "kind": "lstm"}]
     if test.val_origins.size:
         test_rows += [{**r, "kind": "baseline"} for r in score_baselines(spec, dataset, [test])]
     test_table = pd.DataFrame(test_rows).drop(columns=["fold"], errors="ignore")
-    lr_search, curves = collect_training(study, trained)
+    lr_search, curves = collect_training(study, runs)
     info = {
         "data": {
             "name": dataset.name,
@@ -192,7 +183,7 @@ def finish(study: optuna.Study, job: Job, seconds: float) -> SweepResult:
             "folds": [{"train_end": s.train_end, "n": s.n} for s in folds],
             "test_start": test.train_end,
             "scaling": spec.scaling,
-            "stop_block": describe_rule(spec.stop_fraction if spec.patience else 0.0),
+            "stop_block": describe_rule(spec.train_spec(spec.seed).stop_share),
         },
         "spec": {k: (list(v) if isinstance(v, tuple) else v) for k, v in spec.__dict__.items()},
         "study": job.study,
