@@ -1,4 +1,4 @@
-"""Errors raised for the user's mistakes: bad data, bad options, bad files."""
+"""Errors raised for the user's mistakes (bad data, options, files), and lstmsizer's warnings."""
 
 from __future__ import annotations
 
@@ -21,6 +21,23 @@ class ModelFileError(LstmsizerError):
 
 class NotFittedError(LstmsizerError, AttributeError):
     """A forecaster was asked to predict before it was fitted."""
+
+
+class JournalError(LstmsizerError):
+    """A study journal file is damaged somewhere other than a torn last record."""
+
+
+class StorageError(LstmsizerError):
+    """The study's storage failed mid-sweep (server gone, connection lost); the CLI exits 3.
+
+    Nothing is lost: re-running the same command resumes once the storage is back.
+    """
+
+    exit_code = 3
+
+
+class LstmsizerWarning(UserWarning):
+    """Base of lstmsizer's own warnings; the CLI prints each as one `warning:` line."""
 
 
 def check(condition: bool, argument: str, rule: str, value: object) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from lstmsizer.errors import check, check_int
+from lstmsizer.errors import LstmsizerWarning, check, check_int
 
 MIN_STOP_WINDOWS = 3
 """Fewest windows an early-stopping block may have; a smaller one is not carved at all."""
@@ -14,7 +14,7 @@ THIN_WINDOWS = 10
 """Below this many training windows, the figures of a fit are not meaningful."""
 
 
-class ThinDataWarning(UserWarning):
+class ThinDataWarning(LstmsizerWarning):
     """Too few windows for meaningful figures; training still goes on where it can."""
 
 

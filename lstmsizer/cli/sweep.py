@@ -113,6 +113,7 @@ def sweep_command(
         typer.Option(
             help="Optuna storage: postgresql://... to share a study among machines.",
             show_default="a journal file in the run folder",
+            envvar="LSTMSIZER_STORAGE",
         ),
     ] = None,
     study: Annotated[
@@ -130,6 +131,8 @@ def sweep_command(
     """Sweep units x layers x cells over seeds and folds; recommend a size or a baseline.
 
     Re-running the same command resumes: finished configurations are never trained again.
+    Two commands on one --out share the work; each writes results once every configuration
+    has settled, waiting for those the other is still training.
     """
     from lstmsizer.sweep import sweep
 

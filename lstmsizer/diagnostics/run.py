@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lstmsizer.atomic import write_text
 from lstmsizer.diagnostics.depth import DepthResult, deep_vs_wide
 from lstmsizer.diagnostics.gradnorms import GradientNormLog, GradientNormRecorder
 from lstmsizer.diagnostics.model import ModelDiagnostics, diagnose_model
@@ -148,5 +149,5 @@ def diagnose_run(
         participation=tuple(layer.participation_ratio for layer in last),
         deep_vs_wide=deep_vs_wide(run.summary),
     )
-    (run.path / DIAGNOSTICS_FILE).write_text(json.dumps(found.to_dict(), indent=2))
+    write_text(run.path / DIAGNOSTICS_FILE, json.dumps(found.to_dict(), indent=2))
     return found

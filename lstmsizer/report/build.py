@@ -13,6 +13,7 @@ import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
 
+from lstmsizer.atomic import atomic_write, write_text
 from lstmsizer.errors import check_choice
 from lstmsizer.report.data import read_run
 from lstmsizer.report.diagnostic_plots import (
@@ -218,7 +219,8 @@ def build_report(
     plots.mkdir(exist_ok=True)
     for d in drawn:
         if d.figure is not None:
-            d.figure.savefig(plots / f"{d.slot.name}.png", dpi=PNG_DPI)
+            with atomic_write(plots / f"{d.slot.name}.png") as temp:
+                d.figure.savefig(temp, dpi=PNG_DPI)
     base = Path(os.path.relpath(run.path.resolve(), target.parent.resolve()))
     if format == "html":
         from lstmsizer.report.html import render_html
@@ -230,5 +232,5 @@ def build_report(
 
         text = render_markdown(run, drawn, base)
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text, encoding="utf-8")
+    write_text(target, text)
     return target

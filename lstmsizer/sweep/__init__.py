@@ -2,23 +2,34 @@
 
 from __future__ import annotations
 
+import json
+import sys
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import optuna
+
+from lstmsizer.atomic import check_writable, write_text
 from lstmsizer.datasets import Dataset, resolve
-from lstmsizer.errors import check_int
+from lstmsizer.errors import OptionError, check_int
 from lstmsizer.holdout import ThinDataWarning, stop_block
-from lstmsizer.progress import progress_bar
+from lstmsizer.progress import Ticker, progress_bar
 from lstmsizer.splits import Split, rolling_origin_folds
-from lstmsizer.sweep.engine import Job, run
-from lstmsizer.sweep.plan import SweepSpec, configurations
+from lstmsizer.sweep.engine import Job, finished, run, sweep_done, total
+from lstmsizer.sweep.plan import SweepSpec, check_configurations, configurations
 from lstmsizer.sweep.result import SweepResult, finish
+from lstmsizer.sweep.storage import check_storage, storage_guard
+from lstmsizer.sweep.study import running_elsewhere
 
 __all__ = ["SweepResult", "SweepSpec", "sweep"]
 
 DEFAULT_OUT = Path("lstmsizer-runs")
+STUDY_FILE = "study.json"
+"""The run folder's marker: which study (and data) its files belong to."""
+WAIT_SECONDS = 1.0
 
 
 def sweep(
@@ -35,6 +46,11 @@ def sweep(
     """How many units? Train every configuration over seeds x folds and recommend one.
 
     Re-running the same call resumes: finished configurations are never trained again.
+    Every option, the run folder and the storage are checked before any study, folder or
+    worker exists. Several calls on one run folder share its study; each writes the results
+    only once every planned configuration has settled, waiting for those other live
+    processes are training (the bar, or with it hidden one line on stderr, names them as
+    host:pid). A run folder belongs to one study: see claim_folder.
 
     Args:
         data: A Dataset, array, pandas Series/DataFrame, file path, or None for the default
@@ -50,6 +66,11 @@ def sweep(
 
     Returns:
         SweepResult with .table, .recommendation, .baselines and .load_model().
+
+    Raises:
+        OptionError: A bad option, an out that is a file or not writable, a storage that is
+            no journal file or database URL, or an out holding another study.
+        DataError: The data cannot be used, or is too short for the folds.
     """
     spec = spec or SweepSpec(**options)
     dataset = data if isinstance(data, Dataset) else resolve(data)
@@ -57,15 +78,61 @@ def sweep(
     run_dir = Path(out) if out is not None else DEFAULT_OUT / name
     workers = default_workers() if workers is None else workers
     check_int("workers", workers)
+    check_writable("out", run_dir)
+    check_storage(storage)
     configs = configurations(spec, 1 + dataset.features.shape[1])
+    check_configurations(spec, configs)
     job = Job(spec, dataset, storage, name, run_dir, {c.id: c for c in configs})
     # a series too short for the folds fails here, before any study or worker starts
     folds, _ = rolling_origin_folds(len(dataset), spec.window, spec.folds, spec.test_fraction)
+    claim_folder(run_dir, name, dataset.name)
     _warn_if_thin(spec, folds[0])
     start = time.perf_counter()
     with progress_bar("configurations", None, progress) as ticker:
-        shared = run(job, workers, lambda done, total: ticker.set(done, total))
+        say = _say if progress is None and not sys.stderr.isatty() else None
+        shared = _settle(job, workers, ticker, say)
     return finish(shared, job, time.perf_counter() - start)
+
+
+def _settle(
+    job: Job, workers: int, ticker: Ticker, say: Callable[[str], None] | None
+) -> optuna.Study:
+    """Train until every planned configuration has settled, here or in other processes.
+
+    Configurations another live process is training (two commands on one --out, or machines
+    sharing a database) are waited for, so results are never written without them; one
+    whose process dies meanwhile is failed (see fail_dead_local_trials) and trained here.
+    """
+    while True:
+        shared = run(job, workers, lambda done, count: ticker.set(done, count))
+        with storage_guard(job.storage):
+            if _wait_for_others(shared, job, ticker, say):
+                return shared
+
+
+def _wait_for_others(
+    study: optuna.Study, job: Job, ticker: Ticker, say: Callable[[str], None] | None
+) -> bool:
+    """Wait while other processes train; False when something is left to train here."""
+    said = False
+    while True:
+        pending = running_elsewhere(study)  # fails the trials of dead processes first
+        if not sweep_done(study, job):
+            return False
+        if not pending:
+            return True
+        plural = "s" if len(pending) > 1 else ""
+        note = f"waiting for {len(pending)} configuration{plural} in other processes: "
+        note += ", ".join(pending)
+        ticker.set(finished(study.get_trials(deepcopy=False), job), total(job), note)
+        if say is not None and not said:
+            say(note)
+            said = True
+        time.sleep(WAIT_SECONDS)
+
+
+def _say(note: str) -> None:
+    print(f"{note} (results are written once they settle)", file=sys.stderr, flush=True)
 
 
 def _warn_if_thin(spec: SweepSpec, first: Split) -> None:
@@ -81,3 +148,47 @@ def default_workers() -> int:
     import os
 
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+
+
+def claim_folder(run_dir: Path, study: str, data: str) -> None:
+    """Record in run_dir the study its files belong to, or refuse a folder holding another.
+
+    The first sweep into a folder writes STUDY_FILE; a folder from before the marker is
+    known by its recommendation.json. A different study name is refused whether the name
+    came from --study or from the data (a different --dataset): its runs.csv, model.pt and
+    report would be overwritten. The message names the study there, to resume it with
+    --study, or asks for another --out.
+    """
+    recorded = _recorded_study(run_dir)
+    if recorded is None:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        marker = {"format": 1, "study": study, "data": data}
+        try:
+            write_text(run_dir / STUDY_FILE, json.dumps(marker, indent=2) + "\n", exclusive=True)
+            return
+        except FileExistsError:  # another process claimed it a moment ago
+            recorded = _recorded_study(run_dir)
+    if recorded is not None and recorded[0] != study:
+        there, data_there = recorded
+        raise OptionError(
+            f"out {str(run_dir)!r} holds study {there!r} (data {data_there}), not {study!r}: "
+            f"use another --out, or --study {there} to resume that one"
+        )
+
+
+def _recorded_study(run_dir: Path) -> tuple[str, str] | None:
+    """(study, data) recorded in the run folder, or None for a new folder."""
+    for name in (STUDY_FILE, "recommendation.json"):
+        path = run_dir / name
+        if not path.is_file():
+            continue
+        try:
+            found = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise OptionError(f"out holds {str(path)!r}, which cannot be read: {exc}") from None
+        study = found.get("study") if isinstance(found, dict) else None
+        if isinstance(study, str):
+            data = found.get("data")
+            data = data.get("name") if isinstance(data, dict) else data
+            return study, str(data or "unknown")
+    return None

@@ -2,42 +2,66 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import multiprocessing as mp
 import os
+import signal
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 import optuna
 from optuna.trial import FrozenTrial, Trial, TrialState
 
 from lstmsizer.datasets import Dataset
+from lstmsizer.errors import StorageError
 from lstmsizer.models import keras_parameter_count
 from lstmsizer.splits import Split, rolling_origin_folds
 from lstmsizer.sweep.plan import Configuration, SweepSpec, fingerprint
-from lstmsizer.sweep.runs import train_configuration
+from lstmsizer.sweep.runs import FoldRuns, train_configuration
+from lstmsizer.sweep.storage import open_storage, quiet_optuna, storage_error, storage_guard
 from lstmsizer.sweep.study import (
     DUPLICATE,
     HOST,
     PARAM,
     REASON,
+    RESUMED,
     PlanSampler,
     config_of,
+    earlier_folds,
     fail_dead_local_trials,
     first_claim,
-    open_storage,
+    fold_attr,
     open_study,
-    quiet_optuna,
+    quiet_interrupted_trials,
     remaining,
 )
 
 SEARCH_BATCH_SIZES = (16, 32, 64, 128)
+STORAGE_EXIT = 3
+"""Exit status of a worker process whose storage failed; the parent raises StorageError."""
+STOP_SIGNALS = tuple(
+    getattr(signal, s) for s in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, s)
+)
+"""Signals that stop a sweep: Ctrl-C, kill, and the terminal closing."""
+GRACE_SECONDS = 5.0
+"""How long stopped workers have to record their trials as failed before they are killed."""
 
 
 class RunFailed(Exception):
     """Every run of a configuration failed for a reason re-running would not change."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """A worker stopped by a signal: Optuna fails its trial, the worker exits 128 + signum."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
 
 
 @dataclass
@@ -70,6 +94,7 @@ class Job:
     def open(self, worker: int = 0) -> optuna.Study:
         """The shared study, with this sweep's sampler and pruner."""
         quiet_optuna()
+        quiet_interrupted_trials()
         storage = open_storage(self.storage, self.run_dir)
         if self.spec.search == "grid":
             sampler: optuna.samplers.BaseSampler = PlanSampler(self.largest_first(), worker)
@@ -116,6 +141,7 @@ def objective(job: Job, study: optuna.Study) -> Callable[[Trial], float]:
         else:
             config = suggest(trial, job.spec)
         trial.set_user_attr("configuration", config.__dict__)
+        done = _resume(study, trial, config)
         rows: list[dict[str, object]] = []
 
         def report(index: int, row: dict[str, object]) -> None:
@@ -127,7 +153,11 @@ def objective(job: Job, study: optuna.Study) -> Callable[[Trial], float]:
                     trial.set_user_attr("runs", rows)
                     raise optuna.TrialPruned(f"pruned after {index + 1} runs")
 
-        trained = train_configuration(config, job.spec, job.dataset, folds, report)
+        def store(fold: int, part: FoldRuns) -> None:
+            trial.set_user_attr(fold_attr(fold), part.to_dict())
+
+        spec, data = job.spec, job.dataset
+        trained = train_configuration(config, spec, data, folds, report, done, store)
         trial.set_user_attr("lr_search", trained.lr_search)
         trial.set_user_attr("curve", trained.curve)
         trial.set_user_attr("runs", rows)
@@ -139,6 +169,17 @@ def objective(job: Job, study: optuna.Study) -> Callable[[Trial], float]:
         return sum(values) / len(values)
 
     return run
+
+
+def _resume(study: optuna.Study, trial: Trial, config: Configuration) -> dict[int, FoldRuns]:
+    """The folds an interrupted trial of config finished, stored in this trial too."""
+    trials = study.get_trials(deepcopy=False)
+    source, stored = earlier_folds(trials, config.__dict__, trial.number)
+    for fold, record in stored.items():
+        trial.set_user_attr(fold_attr(fold), record)
+    if source is not None:
+        trial.set_user_attr(RESUMED, {"trial": source, "folds": sorted(stored)})
+    return {fold: FoldRuns.from_dict(record) for fold, record in stored.items()}
 
 
 def finished(trials: list[FrozenTrial], job: Job) -> int:
@@ -176,27 +217,35 @@ def work(
     """Take trials from the shared study until the sweep is done (one worker's loop)."""
     from lstmsizer.training import using_threads
 
-    if study is None:
-        study = job.open(worker)
-        fail_dead_local_trials(study)
-
     def enough(study: optuna.Study, trial: FrozenTrial) -> None:
         if on_trial is not None:
             on_trial(finished(study.get_trials(deepcopy=False), job))
         if sweep_done(study, job):
             study.stop()
 
-    if sweep_done(study, job):
-        return
-    with using_threads(None):
-        study.optimize(objective(job, study), catch=(RunFailed,), callbacks=[enough])
+    with storage_guard(job.storage):
+        if study is None:
+            study = job.open(worker)
+            fail_dead_local_trials(study)
+        if sweep_done(study, job):
+            return
+        with using_threads(None):
+            study.optimize(objective(job, study), catch=(RunFailed,), callbacks=[enough])
 
 
-def _worker_main(job: Job, worker: int) -> None:
+def _worker_main(job: Job, worker: int, parent: int) -> None:
+    """One worker process: quiet when stopped by a signal, and gone with the sweep's process."""
     try:
+        for stop in STOP_SIGNALS:
+            signal.signal(stop, _interrupt)
+        _die_with_parent(parent)
+        if hasattr(signal, "pthread_sigmask"):  # blocked by _signals_held
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
         work(job, worker)
-    except KeyboardInterrupt:
-        os._exit(130)
+    except KeyboardInterrupt as exc:  # quietly: the parent says "interrupted" once
+        os._exit(128 + getattr(exc, "signum", signal.SIGINT))
+    except StorageError:  # said once, by the parent
+        os._exit(STORAGE_EXIT)
 
 
 def run(job: Job, workers: int, progress: Callable[[int, int], None]) -> optuna.Study:
@@ -204,7 +253,15 @@ def run(job: Job, workers: int, progress: Callable[[int, int], None]) -> optuna.
 
     Returns:
         The study, for collecting the results.
+
+    Raises:
+        StorageError: The storage failed here or in a worker; re-running resumes.
     """
+    with storage_guard(job.storage):
+        return _run(job, workers, progress)
+
+
+def _run(job: Job, workers: int, progress: Callable[[int, int], None]) -> optuna.Study:
     study = job.open()
     fail_dead_local_trials(study)
     progress(finished(study.get_trials(deepcopy=False), job), total(job))
@@ -212,22 +269,87 @@ def run(job: Job, workers: int, progress: Callable[[int, int], None]) -> optuna.
         work(job, 0, lambda done: progress(done, total(job)), study)
         return study
     context = mp.get_context("spawn")
-    procs = [
-        context.Process(target=_worker_main, args=(job, k), daemon=True) for k in range(workers)
-    ]
-    for proc in procs:
-        proc.start()
+    procs: list[BaseProcess] = []
     try:
+        with _signals_held():
+            for k in range(workers):
+                proc = context.Process(target=_worker_main, args=(job, k, os.getpid()))
+                proc.daemon = True
+                proc.start()
+                procs.append(proc)
         while any(p.is_alive() for p in procs):
             progress(finished(study.get_trials(deepcopy=False), job), total(job))
             time.sleep(0.5)
     finally:
-        for proc in procs:
-            if proc.is_alive():
-                proc.terminate()
-            proc.join()
+        _stop(procs)
     progress(finished(study.get_trials(deepcopy=False), job), total(job))
     bad = [p.exitcode for p in procs if p.exitcode not in (0, None)]
+    if STORAGE_EXIT in bad:
+        raise storage_error(job.storage, "a worker process lost its connection")
     if bad:
         raise RuntimeError(f"sweep worker processes exited with codes {bad}")
     return study
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    for stop in STOP_SIGNALS:  # one stop: a second signal must not cut short the trial's FAIL
+        signal.signal(stop, _ignore)
+    raise Interrupted(signum)
+
+
+def _ignore(signum: int, frame: object) -> None:
+    """A signal after the first. Not SIG_IGN: Python reports a signal already pending then."""
+
+
+def _die_with_parent(parent: int) -> None:
+    """Have Linux send this worker SIGTERM when the sweep's process dies, kill -9 included.
+
+    The kernel does it at once, where polling os.getppid() between runs would leave a worker
+    training on for up to a whole fold. Elsewhere a no-op: the parent's own stop remains.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # it died before prctl, so no signal will come
+        raise Interrupted(signal.SIGTERM)
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Block the stop signals while workers start. Each worker inherits the block and lifts it
+    once its handlers are in place, so a Ctrl-C during its start-up is quiet too; this process
+    receives a signal that came meanwhile when the block ends."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    from multiprocessing import resource_tracker
+
+    resource_tracker.ensure_running()  # starting it later would unblock SIGINT and SIGTERM
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
+def _stop(procs: list[BaseProcess]) -> None:
+    """End the workers still running: SIGTERM, then SIGKILL for those not gone within the grace."""
+    for proc in procs:
+        if proc.is_alive():
+            proc.terminate()
+    deadline = time.monotonic() + GRACE_SECONDS
+    try:
+        for proc in procs:
+            proc.join(max(0.0, deadline - time.monotonic()))
+    except KeyboardInterrupt:  # a second Ctrl-C or signal: kill them now
+        pass
+    for proc in procs:
+        if proc.is_alive():
+            proc.kill()
+        proc.join()

@@ -7,7 +7,15 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from lstmsizer.config import ACTIVATIONS, CELLS, SCALINGS, ModelSpec, TrainSpec, WindowSpec
+from lstmsizer.config import (
+    ACTIVATIONS,
+    CELLS,
+    INITS,
+    SCALINGS,
+    ModelSpec,
+    TrainSpec,
+    WindowSpec,
+)
 from lstmsizer.datasets import Dataset
 from lstmsizer.errors import OptionError, check, check_choice, check_int
 from lstmsizer.recommend import equal_budget_width
@@ -94,14 +102,30 @@ class SweepSpec:
         check_choice("activation", self.activation, ACTIVATIONS)
         check_int("seeds", self.seeds)
         check_int("folds", self.folds)
-        check(0 <= self.test_fraction < 1, "test", "must be in [0, 1)", self.test_fraction)
+        test = self.test_fraction
+        check(_number(test) and 0 <= test < 1, "test", "must be in [0, 1)", test)
+        check(_number(self.dropout), "dropout", "must be a number in [0, 1)", self.dropout)
+        check(_number(self.stop_fraction), "stop_fraction", "must be a number", self.stop_fraction)
+        check_choice("init", self.init, INITS)
         check_choice("scaling", self.scaling, SCALINGS)
         check_choice("search", self.search, SEARCHES)
         check_int("trials", self.trials)
-        auto = self.lr == "auto"
-        rate = isinstance(self.lr, (int, float)) and not isinstance(self.lr, bool)
-        check(auto or (rate and self.lr > 0), "lr", 'must be "auto" or a number > 0', self.lr)  # type: ignore[operator]
-        self.train_spec(0)
+        seed_ok = isinstance(self.seed, int) and not isinstance(self.seed, bool)
+        check(seed_ok, "seed", "must be an integer", self.seed)
+        budget = self.equal_budget
+        check(isinstance(budget, bool), "equal_budget", "must be True or False", budget)
+        rate = self.lr == "auto" or (_number(self.lr) and float(self.lr) > 0)
+        check(rate, "lr", 'must be "auto" or a number > 0', self.lr)
+        # the checks of the specs every worker builds, made here and named as they are there
+        self.train_spec(self.seed)
+        ModelSpec(
+            self.cells[0],  # type: ignore[arg-type]
+            units=self.units[0],
+            layers=self.layers[0],
+            activation=self.activation,
+            dropout=self.dropout,
+            init=self.init,  # type: ignore[arg-type]
+        )
 
     @property
     def window(self) -> WindowSpec:
@@ -170,6 +194,22 @@ class Configuration:
             dropout=self.dropout,
             init=self.init,  # type: ignore[arg-type]
         )
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def check_configurations(spec: SweepSpec, configs: list[Configuration]) -> None:
+    """Build every ModelSpec and TrainSpec the workers will build, so their checks fire here.
+
+    Raises:
+        OptionError: naming the first setting a worker would refuse.
+    """
+    for config in configs:
+        config.model_spec()
+        for seed in spec.seed_list():
+            spec.train_spec(seed, **config.train_changes())
 
 
 def configurations(spec: SweepSpec, n_features: int) -> list[Configuration]:

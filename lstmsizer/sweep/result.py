@@ -14,12 +14,14 @@ import optuna
 import pandas as pd
 from optuna.trial import TrialState
 
+from lstmsizer.atomic import atomic_write, write_text
 from lstmsizer.baselines import default_baselines
 from lstmsizer.evaluation import score_forecaster
 from lstmsizer.forecaster import LSTMForecaster
 from lstmsizer.holdout import ThinDataWarning, describe_rule
 from lstmsizer.onese import add_paired_columns
 from lstmsizer.recommend import Recommendation, recommend, summarize, summarize_baselines
+from lstmsizer.secrets import mask_url
 from lstmsizer.splits import Split
 from lstmsizer.sweep.engine import Job
 from lstmsizer.sweep.plan import Configuration
@@ -187,19 +189,17 @@ def finish(study: optuna.Study, job: Job, seconds: float) -> SweepResult:
         },
         "spec": {k: (list(v) if isinstance(v, tuple) else v) for k, v in spec.__dict__.items()},
         "study": job.study,
-        "storage": job.storage or str(job.run_dir / "study.journal"),
+        "storage": mask_url(job.storage) if job.storage else str(job.run_dir / "study.journal"),
         "environment": {**environment(), "threads": _first(runs, "threads")},
         "seconds": seconds,
         "training_seconds": training_seconds(runs, lr_search),
     }
     result = SweepResult(job.run_dir, table, runs, baselines, baseline_runs, rec, test_table, info)
     write(result, model)
-    lr_search.to_csv(job.run_dir / LR_SEARCH_FILE, index=False)
-    curves.to_csv(job.run_dir / CURVES_FILE, index=False)
-    series_frame(job).to_csv(job.run_dir / "series.csv", index=False)
-    forecast_frame(job, model, rec.baseline, folds[-1], test).to_csv(
-        job.run_dir / "forecasts.csv", index=False
-    )
+    _csv(lr_search, job.run_dir / LR_SEARCH_FILE)
+    _csv(curves, job.run_dir / CURVES_FILE)
+    _csv(series_frame(job), job.run_dir / "series.csv")
+    _csv(forecast_frame(job, model, rec.baseline, folds[-1], test), job.run_dir / "forecasts.csv")
     return result
 
 
@@ -259,17 +259,23 @@ def write(result: SweepResult, model: LSTMForecaster) -> None:
     """runs.csv, summary.csv, baselines.csv, test.csv, recommendation.json and model.pt."""
     out = result.run_dir
     out.mkdir(parents=True, exist_ok=True)
-    result.runs.to_csv(out / "runs.csv", index=False)
-    result.table.to_csv(out / "summary.csv", index=False)
-    result.baseline_runs.to_csv(out / "baselines.csv", index=False)
-    result.test.to_csv(out / "test.csv", index=False)
-    model.save(out / MODEL_FILE)
+    _csv(result.runs, out / "runs.csv")
+    _csv(result.table, out / "summary.csv")
+    _csv(result.baseline_runs, out / "baselines.csv")
+    _csv(result.test, out / "test.csv")
+    with atomic_write(out / MODEL_FILE) as temp:
+        model.save(temp)
     payload = {
         "recommendation": result.recommendation.to_dict(),
         "test": _records(result.test),
         **result.info,
     }
-    (out / "recommendation.json").write_text(json.dumps(payload, indent=2, default=_plain))
+    write_text(out / "recommendation.json", json.dumps(payload, indent=2, default=_plain))
+
+
+def _csv(frame: pd.DataFrame, path: Path) -> None:
+    with atomic_write(path) as temp:
+        frame.to_csv(temp, index=False)
 
 
 def _first(frame: pd.DataFrame, column: str) -> object:

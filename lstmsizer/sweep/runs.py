@@ -7,8 +7,9 @@ import math
 import platform
 import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 
@@ -52,12 +53,46 @@ class Trained:
         lr: The learning rate every run used.
         lr_search: One row per candidate rate tried (empty when the rate was given).
         curve: Per-epoch losses and rates of the first seed's run on the last fold.
+        resumed: Folds taken from an interrupted trial instead of trained again.
     """
 
     rows: list[dict[str, object]] = field(default_factory=list)
     lr: float = math.nan
     lr_search: list[dict[str, object]] = field(default_factory=list)
     curve: dict[str, list[float]] = field(default_factory=dict)
+    resumed: list[int] = field(default_factory=list)
+
+
+@dataclass
+class FoldRuns:
+    """One fold's finished runs, stored as soon as the fold ends so that an interrupted trial
+    keeps them: a fold's seeds (and rates) train together, so the fold is the unit of work.
+
+    Attributes:
+        rows: One result row per seed, in seed order, at the fold's rate.
+        lr: The rate of the rows: on the first fold the one chosen under --lr auto.
+        lr_search: First fold only: one row per candidate rate (empty when the rate was given).
+        curve: Last fold only: per-epoch losses and rates of the first seed's run.
+    """
+
+    rows: list[dict[str, object]]
+    lr: float
+    lr_search: list[dict[str, object]] = field(default_factory=list)
+    curve: dict[str, list[float]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain JSON-ready values, as stored in a trial's user attributes."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> FoldRuns:
+        """The record to_dict wrote."""
+        return cls(
+            rows=[dict(r) for r in data["rows"]],
+            lr=float(data["lr"]),
+            lr_search=[dict(r) for r in data.get("lr_search", [])],
+            curve={k: list(v) for k, v in data.get("curve", {}).items()},
+        )
 
 
 def train_run(
@@ -239,6 +274,8 @@ def train_configuration(
     dataset: Dataset,
     folds: Sequence[Split],
     callback: RunCallback | None = None,
+    done: Mapping[int, FoldRuns] | None = None,
+    on_fold: Callable[[int, FoldRuns], None] | None = None,
 ) -> Trained:
     """Every seed on every fold of one configuration, its learning rate chosen on the first.
 
@@ -247,41 +284,82 @@ def train_configuration(
     the validation block) is the configuration's rate, and its runs are the first fold's
     runs. The other folds train at that rate. Warnings about thin data are said once by the
     sweep, not by every run.
+
+    Args:
+        done: Folds an interrupted trial of the same configuration finished; the leading
+            ones (0, 1, ...) are taken as they are, rate included, and only the rest train.
+            Runs are seeded, so the result equals one uninterrupted training.
+        on_fold: Called with each fold trained here as soon as it ends, to store it.
     """
     out = Trained()
     rates = candidate_rates(config, spec)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ThinDataWarning)
         for fold, split in enumerate(folds):
-            per_rate = fold_runs(
-                config, spec, dataset, split, fold, rates if fold == 0 else (out.lr,)
-            )
-            chosen = 0
+            part = (done or {}).get(fold) if len(out.resumed) == fold else None
+            if part is None:
+                last = fold == len(folds) - 1
+                tried = rates if fold == 0 else (out.lr,)
+                part = train_fold(config, spec, dataset, split, fold, tried, last=last)
+                if on_fold is not None:
+                    on_fold(fold, part)
+            else:
+                out.resumed.append(fold)
             if fold == 0:
-                chosen, out.lr_search = choose_rate(config, rates, per_rate)
-                out.lr = rates[chosen]
-            for row, model in per_rate[chosen]:
+                out.lr, out.lr_search = part.lr, part.lr_search
+            out.curve = part.curve or out.curve
+            for row in part.rows:
                 out.rows.append(row)
-                if fold == len(folds) - 1 and not out.curve and model.history_ is not None:
-                    out.curve = curve_of(model.history_)
                 if callback is not None:
                     callback(len(out.rows) - 1, row)
     return out
 
 
+def train_fold(
+    config: Configuration,
+    spec: SweepSpec,
+    dataset: Dataset,
+    split: Split,
+    fold: int,
+    rates: Sequence[float],
+    *,
+    last: bool,
+) -> FoldRuns:
+    """One fold's runs: every seed at every rate, the best rate chosen on the first fold."""
+    per_rate = fold_runs(config, spec, dataset, split, fold, rates)
+    chosen, lr_search = choose_rate(config, rates, per_rate) if fold == 0 else (0, [])
+    runs = per_rate[chosen]
+    history = next((model.history_ for _, model in runs if model.history_ is not None), None)
+    curve = curve_of(history) if last and history is not None else {}
+    return FoldRuns([row for row, _ in runs], rates[chosen], lr_search, curve)
+
+
 def score_baselines(
-    spec: SweepSpec, dataset: Dataset, splits: Sequence[Split]
+    spec: SweepSpec,
+    dataset: Dataset,
+    splits: Sequence[Split],
+    progress: bool | None = None,
 ) -> list[dict[str, object]]:
-    """Every baseline fitted on each split's training part and scored on its validation."""
+    """Every baseline fitted on each split's training part and scored on its validation.
+
+    Args:
+        progress: A "baselines" bar on stderr, one step per baseline and split; None shows
+            it when stderr is a terminal.
+    """
+    from lstmsizer.progress import progress_bar
+
     rows: list[dict[str, object]] = []
-    for fold, split in enumerate(splits):
-        for baseline in default_baselines(spec.lags, spec.horizon):
-            # The label before fitting names the family ("ARIMA"); the fitted one names the
-            # order chosen on this fold ("ARIMA(2,1,1)"), which may differ between folds.
-            family = baseline.name
-            start = time.perf_counter()
-            row = score_forecaster(baseline, dataset, split)
-            row.update(model=family, fitted=row["model"], fold=fold)
-            row["seconds"] = time.perf_counter() - start
-            rows.append(row)
+    total = len(splits) * len(default_baselines(spec.lags, spec.horizon))
+    with progress_bar("baselines", total, progress) as ticker:
+        for fold, split in enumerate(splits):
+            for baseline in default_baselines(spec.lags, spec.horizon):
+                # The label before fitting names the family ("ARIMA"); the fitted one names
+                # the order chosen on this fold ("ARIMA(2,1,1)"), which may differ by fold.
+                family = baseline.name
+                start = time.perf_counter()
+                row = score_forecaster(baseline, dataset, split)
+                row.update(model=family, fitted=row["model"], fold=fold)
+                row["seconds"] = time.perf_counter() - start
+                rows.append(row)
+                ticker.advance(f"{row['fitted']}, split {fold + 1} of {len(splits)}")
     return rows

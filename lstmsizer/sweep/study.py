@@ -1,12 +1,12 @@
-"""A thin typed layer over Optuna: storage, the study's plan, exactly-once claims, resume."""
+"""A thin typed layer over Optuna: the study's plan, exactly-once claims, resume."""
 
 from __future__ import annotations
 
 import logging
 import os
 import socket
-import warnings
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +16,8 @@ from optuna.distributions import BaseDistribution
 from optuna.samplers import BaseSampler
 from optuna.trial import FrozenTrial, TrialState
 
-from lstmsizer.errors import OptionError
 from lstmsizer.sweep.plan import check_fingerprint
 
-JOURNAL_FILE = "study.journal"
 HOST = socket.gethostname()
 PARAM = "config"
 
@@ -27,38 +25,9 @@ PARAM = "config"
 # user attribute; failed trials without it were interrupted and are run again.
 REASON = "reason"
 DUPLICATE = "duplicate_of"
-
-
-def quiet_optuna() -> None:
-    """No log spam: lstmsizer reports progress itself."""
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    logging.getLogger("optuna").setLevel(logging.WARNING)
-    warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
-
-
-def open_storage(url: str | None, run_dir: Path) -> optuna.storages.BaseStorage:
-    """The journal file in run_dir by default; a database URL for many machines.
-
-    A journal file is safe for several local processes. A PostgreSQL (or other SQLAlchemy)
-    URL uses a heartbeat, so trials of a machine that died are failed and run again.
-    """
-    if url is None or "://" not in url:
-        path = run_dir / JOURNAL_FILE if url is None else Path(url)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        backend = optuna.storages.journal.JournalFileBackend(str(path))
-        return optuna.storages.JournalStorage(backend)
-    if url.startswith("postgresql") and not _has_module("psycopg"):
-        raise OptionError("storage postgresql:// needs a driver: pip install 'lstmsizer[postgres]'")
-    try:
-        return optuna.storages.RDBStorage(url, heartbeat_interval=5, grace_period=20)
-    except Exception as exc:  # SQLAlchemy raises many kinds for a bad URL or server
-        raise OptionError(f"storage {url!r} cannot be opened: {exc}") from exc
-
-
-def _has_module(name: str) -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec(name) is not None
+ORPHAN_SECONDS = 60.0
+"""Age after which a RUNNING trial still without a pid is failed: the objective sets it in its
+first lines, milliseconds after Optuna creates the trial."""
 
 
 def open_study(
@@ -116,17 +85,27 @@ def first_claim(trials: Sequence[FrozenTrial], config: str, number: int) -> int 
 def fail_dead_local_trials(study: optuna.Study) -> int:
     """Fail RUNNING trials whose process on this host is gone (kill -9, power loss).
 
-    Database storages also have Optuna's heartbeat for trials of other machines.
+    Database storages also have Optuna's heartbeat for trials of other machines. A trial
+    that never got its pid (its process died, or its database went away, right after Optuna
+    created it) has no heartbeat either: it is failed once ORPHAN_SECONDS old.
     """
     failed = 0
     for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         host, pid = trial.user_attrs.get("host"), trial.user_attrs.get("pid")
-        if host == HOST and isinstance(pid, int) and not _alive(pid):
+        dead = host == HOST and isinstance(pid, int) and not _alive(pid)
+        if dead or _orphaned(trial):
             study.tell(trial.number, state=TrialState.FAIL, skip_if_finished=True)
             failed += 1
     if isinstance(study._storage, optuna.storages.RDBStorage):
         optuna.storages.fail_stale_trials(study)
     return failed
+
+
+def _orphaned(trial: FrozenTrial) -> bool:
+    # Optuna stamps trials with the creating machine's local time, as datetime.now() here.
+    started = trial.datetime_start
+    age = (datetime.now() - started).total_seconds() if started is not None else 0.0
+    return "pid" not in trial.user_attrs and age > ORPHAN_SECONDS
 
 
 def _alive(pid: int) -> bool:
@@ -192,3 +171,82 @@ def remaining(study: optuna.Study, ids: Sequence[str]) -> list[str]:
     """Configuration ids that still need a trial."""
     done = covered(study.get_trials(deepcopy=False))
     return [c for c in ids if c not in done]
+
+
+def running_elsewhere(study: optuna.Study) -> list[str]:
+    """Trials still under way in other live processes, as "configuration on host:pid".
+
+    Trials of local processes that died are failed first (see fail_dead_local_trials), so
+    what is listed will settle, or be failed once its process is found gone.
+    """
+    fail_dead_local_trials(study)
+    running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+    return [
+        f"{config_of(t) or f'trial {t.number}'} on "
+        f"{t.user_attrs.get('host', '?')}:{t.user_attrs.get('pid', '?')}"
+        for t in running
+        if DUPLICATE not in t.user_attrs
+    ]
+
+
+RESUMED = "resumed"
+"""User attribute of a trial that took finished folds from an interrupted one."""
+
+
+def fold_attr(fold: int) -> str:
+    """The user attribute a trial stores a finished fold's runs in (runs.FoldRuns)."""
+    return f"fold_{fold}"
+
+
+def earlier_folds(
+    trials: Sequence[FrozenTrial], configuration: dict[str, Any], number: int
+) -> tuple[int | None, dict[int, dict[str, Any]]]:
+    """The leading folds finished by an interrupted trial that trained this configuration.
+
+    Of the earlier failed trials without a reason, the one with the most folds (a trial
+    that resumed stores the folds it took too, so the latest has them all).
+
+    Returns:
+        That trial's number and its stored folds by index; (None, {}) when there is none.
+    """
+    found: tuple[int | None, dict[int, dict[str, Any]]] = (None, {})
+    for trial in trials:
+        attrs = trial.user_attrs
+        if (
+            trial.number >= number
+            or trial.state != TrialState.FAIL
+            or REASON in attrs
+            or DUPLICATE in attrs
+            or attrs.get("configuration") != configuration
+        ):
+            continue
+        folds: dict[int, dict[str, Any]] = {}
+        while (stored := attrs.get(fold_attr(len(folds)))) is not None:
+            folds[len(folds)] = stored
+        if folds and len(folds) >= len(found[1]):
+            found = (trial.number, folds)
+    return found
+
+
+class _QuietInterruptions(logging.Filter):
+    """Drops Optuna's two "Trial N failed" warnings for a trial stopped by Ctrl-C or a signal."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.muted = ""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        error = record.exc_info[0] if record.exc_info else None
+        if error is not None and issubclass(error, (KeyboardInterrupt, SystemExit)):
+            self.muted = message.split(" failed", 1)[0] + " failed "  # "Trial 3 failed "
+            return False
+        return not (self.muted and message.startswith(self.muted))
+
+
+def quiet_interrupted_trials() -> None:
+    """No warning and traceback for a trial stopped by Ctrl-C or a signal: the command says
+    "interrupted" once, and the trial's configuration resumes on the next run."""
+    logger = logging.getLogger("optuna.study._optimize")  # where Optuna logs failed trials
+    if not any(isinstance(f, _QuietInterruptions) for f in logger.filters):
+        logger.addFilter(_QuietInterruptions())
