@@ -6,19 +6,19 @@ import math
 import platform
 import statistics
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, cast
 
 import pandas as pd
 import torch
-from torch import nn
 
 import lstmsizer
-from lstmsizer.config import Cell, ModelSpec
+from lstmsizer.config import Cell, ModelSpec, TrainSpec
 from lstmsizer.errors import check, check_int
 from lstmsizer.models import TRAINING_FLOPS_FACTOR, build_net, flops_per_sample
 from lstmsizer.progress import progress_bar
+from lstmsizer.step import TrainStep
 from lstmsizer.training import device_name, resolve_device, using_threads
 
 DEFAULT_UNITS: tuple[int, ...] = (8, 16, 32, 64, 96, 100, 127, 128, 129, 192, 255, 256, 384, 512)
@@ -161,8 +161,10 @@ def measure_speed(
     with using_threads(threads) as used, progress_bar("timing", total, progress) as bar:
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(0)
-            steps = [_Step(replace(spec, units=u), lags, features, batch_size, dev) for u in sizes]
-        times = _time_rounds(steps, warmup, repeats, bar.advance)
+            steps = [
+                TimedStep(replace(spec, units=u), lags, features, batch_size, dev) for u in sizes
+            ]
+        times = time_rounds(steps, warmup, repeats, bar.advance)
         peak = matmul_peak(dev, used)
         bar.advance()
     fwd = [flops_per_sample(cell, u, layers, features, lags) for u in sizes]
@@ -253,6 +255,25 @@ def compare(rows: Sequence[SpeedRow]) -> list[dict[str, Any]]:
     return out
 
 
+def close_pairs(flops: Mapping[int, int]) -> list[tuple[int, int]]:
+    """(neighbour, multiple of 32) pairs among measured sizes close enough to judge alignment.
+
+    Every measured multiple of 32 is paired with every measured size that is not one and whose
+    FLOPs per step are within VERDICT_FLOP_SPREAD of its own (e.g. 127 and 129 with 128, 100
+    with 96, but not 100 with 128).
+
+    Args:
+        flops: Training FLOPs per step of each measured size, by units.
+    """
+    aligned = [u for u in flops if u % 32 == 0]
+    return [
+        (a, b)
+        for b in aligned
+        for a in flops
+        if a % 32 and abs(flops[b] / flops[a] - 1) < VERDICT_FLOP_SPREAD
+    ]
+
+
 def verdict(comparisons: Sequence[dict[str, Any]], hardware: str = "CPU") -> str:
     """One sentence on multiples of 32, from the median time-per-FLOP ratio of close pairs.
 
@@ -280,8 +301,12 @@ def verdict(comparisons: Sequence[dict[str, Any]], hardware: str = "CPU") -> str
     }[_sign(ratio)]
 
 
-class _Step:
-    """One network, its Adam optimizer and a fixed random batch; calling it times one step."""
+class TimedStep:
+    """One network, the training step that trains it and a fixed random batch.
+
+    The step is training's own (step.TrainStep: the default loss, fused Adam), so the time
+    measured is the time trained at. Calling it times one step, in seconds.
+    """
 
     def __init__(
         self, spec: ModelSpec, lags: int, features: int, batch: int, dev: torch.device
@@ -289,25 +314,27 @@ class _Step:
         self.net = build_net(features, spec, device=dev)
         self.x = torch.randn(batch, lags, features).to(dev)  # (B, L, F)
         self.y = torch.randn(batch, 1, 1).to(dev)  # (B, H, K)
-        params = [p for p in self.net.parameters() if p.requires_grad]
-        self.parameters = sum(p.numel() for p in params)
-        self.optimizer = torch.optim.Adam(params, lr=1e-3)
+        train = TrainSpec()
+        self.step = TrainStep(self.net, train, [train.lr])
+        self.parameters = sum(p.numel() for p in self.step.params)
 
     def __call__(self) -> float:
         dev = self.x.device
         _sync(dev)
         start = time.perf_counter()
-        loss = nn.functional.mse_loss(self.net(self.x), self.y)
-        self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        self.optimizer.step()
+        self.step(self.x, self.y)
         _sync(dev)
         return time.perf_counter() - start
 
 
-def _time_rounds(
-    steps: Sequence[_Step], warmup: int, repeats: int, tick: Callable[[], None]
+def time_rounds(
+    steps: Sequence[TimedStep], warmup: int, repeats: int, tick: Callable[[], None]
 ) -> list[list[float]]:
+    """Time every step once per round, after an untimed one; warmup rounds are not kept.
+
+    Returns:
+        Per step, its timed seconds in round order (round k of every step is comparable).
+    """
     # round-robin: each round times one step of every size, so load hits all sizes alike; each
     # timed step follows an untimed one of the same network, as in training, else the caches
     # still hold the previous size and small sizes measured up to 2x slower

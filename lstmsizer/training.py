@@ -14,7 +14,8 @@ from torch import nn
 from lstmsizer.config import DEFAULT_THREADS, TrainSpec
 from lstmsizer.history import History
 from lstmsizer.progress import progress_bar
-from lstmsizer.stopping import MemberRates, Members
+from lstmsizer.step import TrainStep, adam, loss_function
+from lstmsizer.stopping import Members
 
 __all__ = [
     "DEFAULT_THREADS",
@@ -90,16 +91,6 @@ def using_threads(threads: int | None) -> Iterator[int]:
 def seed_everything(seed: int) -> None:
     """Seed torch's CPU and CUDA generators, which drive initialisation and dropout."""
     torch.manual_seed(seed)
-
-
-def loss_function(name: str) -> Callable[..., torch.Tensor]:
-    """The training loss by name: mse, mae or huber (delta 1 on the scaled values)."""
-    losses: dict[str, Callable[..., torch.Tensor]] = {
-        "mse": nn.functional.mse_loss,
-        "mae": nn.functional.l1_loss,
-        "huber": nn.functional.huber_loss,
-    }
-    return losses[name]
 
 
 def fit(
@@ -194,11 +185,9 @@ def _run_epochs(
     seeds: list[int],
     rates: list[float],
 ) -> None:
-    params = [p for p in net.parameters() if p.requires_grad]
-    optimizer = adam(params, max(rates))
-    stepper = MemberRates(optimizer, params)
-    loss_fn = loss_function(spec.loss)
     batched = len(seeds) > 1
+    step = TrainStep(net, spec, rates, len(seeds) if batched else 0)
+    loss_fn = step.loss_fn
     device = data.x.device
     generators = [torch.Generator(device="cpu").manual_seed(s) for s in seeds]
     n = data.x.shape[1 if batched else 0]
@@ -215,7 +204,7 @@ def _run_epochs(
         for epoch in range(spec.epochs):
             start = time.perf_counter()
             net.train()
-            stepper.set(members.rates)
+            step.stepper.set(members.rates)
             orders = torch.stack(
                 [
                     torch.randperm(n, generator=g) if spec.shuffle else torch.arange(n)
@@ -227,16 +216,9 @@ def _run_epochs(
                 idx = orders[:, first : first + spec.batch_size]  # (M, B)
                 if batched:  # gathers (M, B, L, F), (M, B, H, K) from each member's views
                     x, y = data.x[rows, idx], data.y[rows, idx]
-                    per = loss_fn(net(x), y, reduction="none").flatten(1).mean(1)  # (M,)
                 else:  # gathers (B, L, F), (B, H, K) from the views
                     x, y = data.x[idx[0]], data.y[idx[0]]
-                    per = loss_fn(net(x), y).reshape(1)
-                optimizer.zero_grad(set_to_none=True)
-                per.sum().backward()
-                if spec.clip is not None:
-                    _clip(params, spec.clip, len(seeds) if batched else 0)
-                stepper.step()
-                total += per.detach() * idx.shape[1]
+                total += step(x, y) * idx.shape[1]
             val = _evaluate(net, x_val, y_val, loss_fn, batched) if validate else None
             members.record(epoch, (total / n).tolist(), val, time.perf_counter() - start)
             losses = histories[0].val_loss or histories[0].train_loss
@@ -248,30 +230,6 @@ def _run_epochs(
                         history.stop = "callback" if stop else history.stop
                 break
     members.restore()
-
-
-def adam(params: Sequence[torch.Tensor], lr: float) -> torch.optim.Optimizer:
-    """Adam with torch's fused kernel where the device has one (CPU and CUDA).
-
-    Measured on the 2-core reference machine (one thread, batch 32, 12 lags): a training step
-    of LSTM(256) took 8.8 ms with the fused kernel, 10.0 ms with foreach and 11.4 ms with the
-    default; LSTM(32) 0.86, 0.91 and 0.95 ms.
-    """
-    if all(p.device.type in ("cpu", "cuda") for p in params):
-        return torch.optim.Adam(params, lr=lr, fused=True)
-    return torch.optim.Adam(params, lr=lr)
-
-
-def _clip(params: Sequence[torch.Tensor], clip: float, members: int) -> None:
-    """Clip the gradient norm of the net, or of each member of a stacked net separately."""
-    if members == 0:
-        nn.utils.clip_grad_norm_(params, clip)
-        return
-    grads = [p.grad for p in params if p.grad is not None]
-    norms = torch.stack([g.reshape(members, -1).pow(2).sum(1) for g in grads]).sum(0).sqrt()
-    scale = (clip / (norms + 1e-6)).clamp(max=1.0)  # (M,)
-    for g in grads:
-        g.mul_(scale.view(-1, *([1] * (g.dim() - 1))))
 
 
 def _evaluate(
