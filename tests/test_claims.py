@@ -8,18 +8,22 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import pytest
 import torch
 from helpers import TINY, patch_sweep_baselines
 
 from lstmsizer.claims import (
+    CANNOT_TELL,
     CLAIMS_FILE,
-    INCONCLUSIVE,
     NOT_SUPPORTED,
     SUPPORTED,
     VERDICTS,
     ClaimsResult,
     Settings,
+    Threshold,
+    decide,
     depth_verdict,
     gradients_verdict,
     linear_series_verdict,
@@ -28,9 +32,13 @@ from lstmsizer.claims import (
     run_claims,
     speed_verdict,
 )
+from lstmsizer.claims.experiments import _trend_interval
+from lstmsizer.claims.protocol import paired_change
+from lstmsizer.claims.rules import all_of, precise
+from lstmsizer.claims.timing import PRECISE, TIME_LIMIT, time_pairs
 from lstmsizer.datasets import get
-from lstmsizer.diagnostics import width_trend
 from lstmsizer.errors import DataError, OptionError
+from lstmsizer.intervals import Interval, ratio_interval
 
 CLAIMS = (
     "more units for longer windows",
@@ -42,102 +50,141 @@ CLAIMS = (
 )
 
 
-def memory(smallest: tuple[int | None, ...], widths: tuple[int, ...] = (1, 2, 4, 8)) -> str:
-    delays = tuple(range(1, len(smallest) + 1))
-    rho, _ = width_trend(smallest, delays)
-    return memory_verdict(delays, smallest, rho, widths, 0.5)[0]
-
-
-def test_memory_supported_when_the_width_grows_with_the_delay() -> None:
-    assert memory((1, 2, 4, 8)) == SUPPORTED
-    assert memory((1, 2, 4, 8, 8, 4)) == SUPPORTED  # the run on the defaults: rho 0.74
-    assert memory((1, 2, None)) == SUPPORTED  # no width sufficed: needs more than 8
-
-
-def test_memory_not_supported_when_flat_or_falling() -> None:
-    assert memory((2, 2, 2)) == NOT_SUPPORTED  # correlation NaN: one width for every delay
-    assert memory((8, 4, 2, 1)) == NOT_SUPPORTED
-    verdict, evidence = memory_verdict((1, 2), (4, 4), math.nan, (1, 4), 0.5)
-    assert verdict == NOT_SUPPORTED and "same width" in evidence
-
-
-def test_memory_inconclusive_when_never_reached_or_weak() -> None:
-    verdict, evidence = memory_verdict((1, 2, 3), (None, None, None), math.nan, (1, 8), 0.5)
-    assert verdict == INCONCLUSIVE and "no width up to 8" in evidence
-    assert memory_verdict((1, 2, 3), (1, 4, 2), 0.49, (1, 2, 4), 0.5)[0] == INCONCLUSIVE
-    assert memory_verdict((1, 2, 3), (1, 4, 2), 0.5, (1, 2, 4), 0.5)[0] == SUPPORTED
-    assert memory_verdict((1, 2, 3), (1, 4, 1), 0.6, (1, 2, 4), 0.5)[0] == NOT_SUPPORTED
-
-
-def pair(a: int, b: int, per_flop: float, flop_ratio: float = 1.02) -> dict[str, Any]:
-    return {"a": a, "b": b, "flop_ratio": flop_ratio, "time_per_flop_ratio": per_flop}
+def iv(estimate: float, low: float, high: float, n: int = 6) -> Interval:
+    return Interval(estimate, low, high, 0.9, "t", n)
 
 
 @pytest.mark.parametrize(
-    ("ratios", "expected", "says"),
+    ("below", "low", "high", "expected"),
     [
-        ((0.90, 0.92, 0.94), SUPPORTED, "faster"),
-        ((0.949, 0.949, 0.949), SUPPORTED, "faster"),
-        ((0.95, 0.95, 0.95), NOT_SUPPORTED, "within"),
-        ((1.05, 1.00, 0.97), NOT_SUPPORTED, "within"),
-        ((1.10, 1.20, 0.90), NOT_SUPPORTED, "slower"),
+        (True, 0.80, 0.90, SUPPORTED),  # wholly below 0.95
+        (True, 0.90, 0.99, CANNOT_TELL),  # straddles
+        (True, 0.95, 1.02, NOT_SUPPORTED),  # wholly at or above
+        (True, 0.94, 0.949, SUPPORTED),
+        (False, 0.96, 0.99, SUPPORTED),  # the claim needs above 0.95
+        (False, 0.90, 0.99, CANNOT_TELL),
+        (False, 0.80, 0.95, NOT_SUPPORTED),
+        (True, math.nan, math.nan, CANNOT_TELL),
+        (True, -math.inf, math.inf, CANNOT_TELL),  # one observation: an open interval
     ],
 )
-def test_speed_rule_uses_the_median_of_close_pairs(
-    ratios: tuple[float, ...], expected: str, says: str
+def test_decide_compares_the_whole_interval_with_the_threshold(
+    below: bool, low: float, high: float, expected: str
 ) -> None:
-    comparisons = [pair(a, 128, r) for a, r in zip((127, 129, 130), ratios, strict=True)]
-    comparisons.append(pair(100, 128, 0.5, flop_ratio=1.6))  # far pair: never counted
-    verdict, evidence = speed_verdict(comparisons)
-    assert verdict == expected and says in evidence
+    assert decide(iv((low + high) / 2, low, high), Threshold(0.95, below, "")) == expected
 
 
-def test_speed_inconclusive_without_close_pairs() -> None:
-    assert speed_verdict([])[0] == INCONCLUSIVE
-    assert speed_verdict([pair(100, 128, 0.5, flop_ratio=1.6)])[0] == INCONCLUSIVE
+def test_timings_stop_on_the_interval_width_alone() -> None:
+    assert precise(iv(0.95, 0.945, 0.955))  # +/-0.5%, astride the threshold or not
+    assert precise(iv(0.80, 0.795, 0.805))
+    assert not precise(iv(0.80, 0.70, 0.90))  # decided, but not yet precise
+    assert not precise(iv(0.95, -math.inf, math.inf))
 
 
-def test_gradients_rule_compares_wide_with_narrow() -> None:
-    assert gradients_verdict(4, 256, 0.1, 0.04, 0.2, 0.05)[0] == SUPPORTED
-    assert gradients_verdict(4, 256, 0.1, 0.05, 0.2, 0.1)[0] == NOT_SUPPORTED  # 0.5x exactly
-    verdict, evidence = gradients_verdict(4, 256, 7e-5, 3e-3, 2e-4, 3e-3)
-    assert verdict == NOT_SUPPORTED and "4 units" in evidence and "256" in evidence
-    assert gradients_verdict(4, 256, 0.1, 0.01, 0.1, 0.2)[0] == INCONCLUSIVE  # stages disagree
+def test_all_of_needs_every_part() -> None:
+    assert all_of([SUPPORTED, SUPPORTED]) == SUPPORTED
+    assert all_of([SUPPORTED, CANNOT_TELL]) == CANNOT_TELL
+    assert all_of([CANNOT_TELL, NOT_SUPPORTED]) == NOT_SUPPORTED
+    assert all_of([SUPPORTED, NOT_SUPPORTED]) == NOT_SUPPORTED
 
 
-def test_gradients_rule_without_a_trained_profile_or_with_missing_numbers() -> None:
-    assert gradients_verdict(4, 256, 0.1, 0.01)[0] == SUPPORTED
-    assert gradients_verdict(4, 256, 0.1, 0.01, math.nan, 0.2)[0] == SUPPORTED
-    assert gradients_verdict(4, 256, math.nan, 0.01)[0] == INCONCLUSIVE
-    assert gradients_verdict(4, 256, 0.0, 0.01)[0] == INCONCLUSIVE
+def blocks(center: float, noise: float, n: int, seed: int = 0) -> np.ndarray:
+    """Per-block log ratios of a multiple of 32 over a neighbour: lognormal step times."""
+    return np.random.default_rng(seed).normal(np.log(center), noise, n)
 
 
-def test_depth_rule_needs_deep_better_by_more_than_one_se() -> None:
-    deep, wide = "3-layer LSTM(16)", "LSTM(36)"
-    assert depth_verdict(deep, 10.0, 0.3, wide, 11.0, 0.4)[0] == SUPPORTED  # -1 vs SE 0.5
-    verdict, evidence = depth_verdict(deep, 10.5, 0.3, wide, 11.0, 0.4)  # -0.5: exactly one SE
-    assert verdict == NOT_SUPPORTED and "tie" in evidence and "beats" in evidence
-    verdict, evidence = depth_verdict(deep, 12.0, 0.3, wide, 11.0, 0.4)
-    assert verdict == NOT_SUPPORTED and "wide better" in evidence
-    assert depth_verdict(deep, math.nan, 0.3, wide, 11.0, 0.4)[0] == INCONCLUSIVE
+def test_a_timing_distribution_straddling_the_threshold_cannot_tell() -> None:
+    ratio = ratio_interval(blocks(0.95, 0.03, 8))
+    assert ratio.low < 0.95 < ratio.high
+    verdict, evidence = speed_verdict(ratio, {"128 vs 127": 0.95}, "time limit reached")
+    assert verdict == CANNOT_TELL and "straddles" in evidence and "time limit" in evidence
 
 
-def test_linear_unit_rule() -> None:
-    assert linear_unit_verdict(20.5, 0.5, 20.0, 0.97)[0] == SUPPORTED
-    assert linear_unit_verdict(29.0, 0.5, 20.0, 0.99)[0] == SUPPORTED  # worse, same shape
-    assert linear_unit_verdict(19.5, 0.5, 20.0, 0.99)[0] == SUPPORTED  # better by one SE only
-    verdict, evidence = linear_unit_verdict(18.0, 0.5, 20.0, 0.99)
-    assert verdict == NOT_SUPPORTED and "beats linear AR" in evidence
-    verdict, evidence = linear_unit_verdict(29.9, 0.57, 20.06, 0.91)
-    assert verdict == NOT_SUPPORTED and "different model" in evidence
-    assert linear_unit_verdict(20.5, 0.5, 20.0, 0.95)[0] == NOT_SUPPORTED  # boundary excluded
-    assert linear_unit_verdict(math.nan, 0.5, 20.0, 0.99)[0] == INCONCLUSIVE
+def test_a_timing_distribution_clearly_beyond_the_threshold_is_decided() -> None:
+    fast = ratio_interval(blocks(0.80, 0.03, 6))
+    assert speed_verdict(fast, {"128 vs 127": 0.8}, "decided")[0] == SUPPORTED
+    slow = ratio_interval(blocks(1.00, 0.02, 6))
+    assert speed_verdict(slow, {"128 vs 127": 1.0}, "decided")[0] == NOT_SUPPORTED
+    assert speed_verdict(slow, {}, "decided")[0] == CANNOT_TELL  # no close pair measured
+
+
+def test_timing_adds_blocks_until_precise_or_the_time_limit() -> None:
+    torch.set_num_threads(1)
+    small = {"lags": 2, "features": 1, "batch_sizes": (4,), "rounds": 2, "blocks": 2}
+    found = time_pairs((31, 32), **small, seconds=600, enough=lambda i: i.n >= 4)
+    assert (found.ratio.n, found.rounds, found.stopped) == (4, 8, PRECISE)
+    assert found.pairs == ((4, 31, 32),) and set(found.step_ms) == {"4x31", "4x32"}
+    assert found.ratio.low <= found.ratio.estimate <= found.ratio.high
+    limited = time_pairs((31, 32), **small, seconds=0, enough=lambda i: False)
+    assert (limited.ratio.n, limited.stopped) == (2, TIME_LIMIT)  # the first blocks always run
+    alone = time_pairs((32,), **small, seconds=600, enough=lambda i: False)
+    assert alone.pairs == () and math.isnan(alone.ratio.estimate)
+
+
+def test_memory_rule_on_the_correlation_interval() -> None:
+    verdict, evidence = memory_verdict(iv(0.9, 0.7, 1.0), (1, 2, 3), (1, 2, 4), (1, 2, 4), 0.5)
+    assert verdict == SUPPORTED and "d=3: 4" in evidence
+    assert memory_verdict(iv(0.6, 0.2, 0.9), (1, 2), (1, 2), (1, 2), 0.5)[0] == CANNOT_TELL
+    assert memory_verdict(iv(0.0, 0.0, 0.0), (1, 2), (2, 2), (1, 2), 0.5)[0] == NOT_SUPPORTED
+    verdict, evidence = memory_verdict(iv(0, 0, 0), (1, 2), (None, None), (1, 8), 0.5)
+    assert verdict == CANNOT_TELL and "no width up to 8" in evidence
+
+
+def test_gradients_rule_needs_both_stages() -> None:
+    small, large, open_ = iv(0.1, 0.05, 0.2), iv(2.0, 1.0, 4.0), iv(0.6, 0.3, 1.2)
+    assert gradients_verdict(4, 256, small, small)[0] == SUPPORTED
+    assert gradients_verdict(4, 256, small)[0] == SUPPORTED  # no trained profile
+    assert gradients_verdict(4, 256, small, large)[0] == NOT_SUPPORTED
+    verdict, evidence = gradients_verdict(4, 256, small, open_)
+    assert verdict == CANNOT_TELL and "256 units over 4" in evidence
+
+
+def test_depth_rule_needs_deep_better_by_the_margin() -> None:
+    deep, wide, means = "3-layer LSTM(16)", "LSTM(36)", (10.0, 11.0)
+    assert depth_verdict(iv(-0.09, -0.12, -0.05), deep, wide, means)[0] == SUPPORTED
+    assert depth_verdict(iv(-0.02, -0.05, 0.01), deep, wide, means)[0] == CANNOT_TELL
+    verdict, evidence = depth_verdict(iv(0.0, -0.005, 0.004), deep, wide, means)
+    assert verdict == NOT_SUPPORTED and "-0.5%" in evidence  # a tight tie: deep does not beat
+    assert depth_verdict(iv(math.nan, math.nan, math.nan), deep, wide, means)[0] == CANNOT_TELL
+
+
+def test_linear_unit_rule_needs_no_gain_and_the_same_forecasts() -> None:
+    same, different = iv(0.98, 0.97, 0.99, 100), iv(0.9, 0.85, 0.93, 100)
+    worse, better = iv(0.4, 0.3, 0.5), iv(-0.1, -0.15, -0.05)
+    assert linear_unit_verdict(worse, same, (28.0, 20.0))[0] == SUPPORTED
+    assert linear_unit_verdict(better, same, (18.0, 20.0))[0] == NOT_SUPPORTED
+    verdict, evidence = linear_unit_verdict(worse, different, (28.0, 20.0))
+    assert verdict == NOT_SUPPORTED and "0.9" in evidence
+    assert linear_unit_verdict(iv(0, -0.05, 0.05), same, (20.0, 20.0))[0] == CANNOT_TELL
 
 
 def test_linear_series_rule() -> None:
-    verdict, evidence = linear_series_verdict(False, "LSTM(8)", 1.03, "ARIMA", 1.01)
+    verdict, evidence = linear_series_verdict(
+        iv(0.04, 0.02, 0.06), "LSTM(8)", "ARIMA", (1.05, 1.01)
+    )
     assert verdict == SUPPORTED and "ARIMA" in evidence and "LSTM(8)" in evidence
-    assert linear_series_verdict(True, "LSTM(8)", 0.8, "ARIMA", 1.01)[0] == NOT_SUPPORTED
+    assert linear_series_verdict(iv(-0.2, -0.3, -0.1), "LSTM(8)", "ARIMA", (0.8, 1.0))[0] == (
+        NOT_SUPPORTED
+    )
+
+
+def test_paired_change_against_a_hand_computation() -> None:
+    runs = pd.DataFrame(
+        {"config": ["m"] * 4, "seed": [0, 1, 0, 1], "fold": [0, 0, 1, 1], "rmse": [9, 8, 12, 10]}
+    )
+    reference = pd.DataFrame({"fold": [0, 1], "rmse": [10.0, 10.0]})
+    found = paired_change(runs, "m", reference, ("fold",))
+    changes = np.array([-0.1, -0.2, 0.2, 0.0])
+    half = 2.3533634 * changes.std(ddof=1) / 2  # t(0.95, 3) by table
+    assert found.estimate == pytest.approx(changes.mean())
+    assert (found.low, found.high) == pytest.approx((changes.mean() - half, changes.mean() + half))
+
+
+def test_trend_interval_of_a_perfect_and_of_a_flat_trend() -> None:
+    perfect = _trend_interval((1, 2, 3, 4, 5), (1, 2, 4, 8, None), seed=0)
+    assert (perfect.estimate, perfect.low, perfect.high) == pytest.approx((1.0, 1.0, 1.0))
+    flat = _trend_interval((1, 2, 3, 4), (4, 4, 4, 4), seed=0)
+    assert (flat.estimate, flat.low, flat.high) == (0.0, 0.0, 0.0)
 
 
 @pytest.mark.parametrize(
@@ -146,7 +193,8 @@ def test_linear_series_rule() -> None:
         ({"gradient_units": (8, 4)}, "gradient_units"),
         ({"depth_layers": 1}, "depth_layers"),
         ({"seeds": 0}, "seeds"),
-        ({"lr": 0.0}, "lr"),
+        ({"speed_seconds": 0.0}, "speed_seconds"),
+        ({"speed_batch_sizes": ()}, "speed_batch_sizes"),
     ],
 )
 def test_settings_reject_bad_sizes(changes: dict[str, Any], named: str) -> None:
@@ -186,8 +234,17 @@ def test_run_claims_returns_six_verdicts_and_a_json_round_trip(tmp_path: Path) -
     assert json.loads(text) == payload
     (tmp_path / CLAIMS_FILE).write_text(text)
     rows = json.loads((tmp_path / CLAIMS_FILE).read_text())["claims"]
-    assert {"claim", "verdict", "evidence", "numbers"} <= set(rows[0])
+    assert {"claim", "verdict", "evidence", "numbers", "figures", "threshold"} <= set(rows[0])
     assert payload["environment"]["torch"] == torch.__version__
     assert payload["settings"]["memory_delays"] == [1, 3]
-    speed = payload["claims"][1]["numbers"]
-    assert set(speed["step_ms"]) == {"127", "128"} and speed["lags"] == 4
+    speed = payload["claims"][1]
+    assert set(speed["numbers"]["step_ms"]) == {"32x127", "32x128"}
+    assert speed["numbers"]["lags"] == 4 and speed["numbers"]["stopped"] in (PRECISE, TIME_LIMIT)
+    assert speed["numbers"]["blocks"] >= TINY.speed_blocks
+    ratio = speed["figures"]["time per FLOP"]
+    assert ratio["unit"] == "x" and ratio["low"] <= ratio["estimate"] <= ratio["high"]
+    assert "5% less time per FLOP" in speed["threshold"]
+    depth = result.claims[3]
+    assert "scaled down" in depth.tested and "3 x 128" in depth.tested
+    # every training followed the sweep's protocol: the rate was chosen among the candidates
+    assert result.claims[4].numbers["lr"] in (1e-3, 3e-3, 1e-2)

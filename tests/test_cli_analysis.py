@@ -15,7 +15,9 @@ import lstmsizer.claims.run
 import lstmsizer.sweep.result
 import lstmsizer.sweep.runs
 from lstmsizer.claims import Claim
+from lstmsizer.claims.result import figure
 from lstmsizer.cli import app, main
+from lstmsizer.intervals import Interval
 
 
 def one_error_line(
@@ -64,7 +66,12 @@ def test_help_shows_every_default(command: str) -> None:
 
 def fake_experiment(verdict: str) -> Any:
     def experiment(ctx: Any) -> Claim:
-        return Claim(f"claim {verdict}", verdict, f"{ctx.dataset.name} lags {ctx.lags}", {"x": 1})
+        evidence = f"{ctx.dataset.name} lags {ctx.lags}"
+        ratio = figure(Interval(0.9, 0.85, 0.93, 0.9, "bootstrap", 30), "x")
+        return Claim(
+            f"claim {verdict}", verdict, evidence, {"x": 1}, figures={"ratio": ratio},
+            threshold="needs a ratio below 0.95", tested="tested small",
+        )  # fmt: skip
 
     return experiment
 
@@ -79,6 +86,9 @@ def two_fake_claims(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_claims_prints_a_table_and_writes_claims_json_into_a_run_folder(tmp_path: Path) -> None:
     text = invoke("claims", "--dataset", "sine", "--lags", "5", "--out", str(tmp_path)).stdout
     assert "claim supported" in text and "not supported" in text and "sine lags 5" in text
+    flat = " ".join(text.split())
+    assert "0.9x (90% CI 0.85x to 0.93x)" in flat and "needs a ratio below 0.95" in flat
+    assert "(tested small)" in flat
     assert "Measured in" in text and f"{tmp_path / 'claims.json'}" in "".join(text.split())
     payload = json.loads((tmp_path / "claims.json").read_text())
     assert [c["verdict"] for c in payload["claims"]] == ["supported", "not supported"]
@@ -96,7 +106,13 @@ def test_claims_json_is_one_object_and_out_may_name_a_file(tmp_path: Path) -> No
         "evidence": "sine lags 12",
         "numbers": {"x": 1},
         "seconds": payload["claims"][0]["seconds"],
-    }
+        "figures": {
+            "ratio": {"estimate": 0.9, "low": 0.85, "high": 0.93, "level": 0.9,
+                      "method": "bootstrap", "n": 30, "unit": "x"}
+        },
+        "threshold": "needs a ratio below 0.95",
+        "tested": "tested small",
+    }  # fmt: skip
     assert invoke_json("claims", "--dataset", "sine", "--full")["quick"] is False
 
 
@@ -107,7 +123,7 @@ def test_claims_json_runs_all_six_experiments(monkeypatch: pytest.MonkeyPatch) -
     payload = invoke_json("claims", "--dataset", "sine", "--lags", "4")
     assert len(payload["claims"]) == 6 and payload["quick"] is True
     verdicts = {c["verdict"] for c in payload["claims"]}
-    assert verdicts <= {"supported", "not supported", "inconclusive"}
+    assert verdicts <= {"supported", "not supported", "cannot tell"}
 
 
 def test_diagnose_run_dir_prints_sizes_and_writes_diagnostics(run_dir: Path) -> None:

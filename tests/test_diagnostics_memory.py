@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -77,3 +78,20 @@ def test_memory_length_on_tiny_settings_gives_a_width_per_delay() -> None:
     plain = found.to_dict()
     json.dumps(plain, allow_nan=False)
     assert {"delays", "units", "runs", "smallest_units", "correlation", "monotone"} <= set(plain)
+
+
+def test_a_given_fit_replaces_the_training_and_first_sufficient_stops_at_the_smallest() -> None:
+    scores = {1: 0.9, 2: 0.3, 4: 0.1}  # mean RMSE per width at every delay; target 0.5
+    calls: list[tuple[int, int]] = []
+
+    def fit(data: Any, split: Any, width: int) -> list[float]:
+        calls.append((data.seed, width))
+        return [scores[width] - 0.05, scores[width] + 0.05]  # two seeds
+
+    found = memory_length(lags=3, delays=(1, 2), units=(4, 1, 2), seeds=2, fit=fit,
+                          first_sufficient=True)  # fmt: skip
+    assert [w for _, w in calls] == [1, 2, 1, 2]  # 4 never trained: 2 already sufficed
+    assert found.smallest_units == (2, 2) and len(found.runs) == 8
+    calls.clear()
+    every = memory_length(lags=3, delays=(1, 2), units=(1, 2, 4), seeds=2, fit=fit)
+    assert [w for _, w in calls] == [1, 2, 4, 1, 2, 4] and every.smallest_units == (2, 2)

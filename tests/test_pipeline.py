@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 from pathlib import Path
 
@@ -54,4 +55,6 @@ def test_sweep_diagnose_claims_then_report_reads_what_they_wrote(
     claims = json.loads((run / "claims.json").read_text())
     assert len(claims["claims"]) == 6
     for claim in claims["claims"]:
-        assert claim["claim"] in page
+        assert claim["claim"] in page and html.escape(claim["threshold"]) in page
+        for label in claim["figures"]:
+            assert html.escape(label) in page

@@ -16,7 +16,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from lstmsizer.claims.result import Claim, figure
 from lstmsizer.errors import DataError, OptionError
+from lstmsizer.intervals import Interval
 from lstmsizer.recommend import recommend, summarize_baselines
 from lstmsizer.report import build_report, figures
 from lstmsizer.report.build import NO_CURVES, NO_DEEP_WIDE, NO_FORECASTS, NO_SERIES, SLOTS
@@ -300,8 +302,12 @@ def _write_extras(path: Path, summary: pd.DataFrame, n: int, val_start: int, tes
             (8, 16, 24, 32, 48, 64)]  # fmt: skip
     speed = {"rows": rows, "matmul_gflops": 20.0, "verdict": "no step at 32", "device": "cpu"}
     (path / "speed.json").write_text(json.dumps(speed))
-    claims = {"claims": [{"claim": "multiples of 32 are faster", "verdict": "false",
-                          "evidence": "step time is smooth in units"}]}  # fmt: skip
+    ratio = figure(Interval(0.97, 0.95, 0.99, 0.9, "bootstrap", 40), "x")
+    claim = Claim(
+        "multiples of 32 are faster", "not supported", "step time is smooth in units",
+        figures={"time per FLOP": ratio}, threshold="faster means at least 5% less time per FLOP",
+    )  # fmt: skip
+    claims = {"claims": [claim.to_dict()]}  # the layout ClaimsResult.to_dict() writes
     (path / "claims.json").write_text(json.dumps(claims))
 
 
@@ -523,7 +529,8 @@ def test_diagnostics_numbers(full: Path) -> None:
     assert lines[0].y == pytest.approx((0.2, 0.4, 1.0, 2.0))
     step, gflops = speed_lines(run.speed)
     assert step.x == (8, 16, 24, 32, 48, 64) and step.y[3] == 2.0 and gflops.y[-1] == 8.0
-    assert run.claims is not None and run.claims[0].verdict == "false"
+    assert run.claims is not None and run.claims[0].verdict == "not supported"
+    assert run.claims[0].figure == "time per FLOP 0.97x (90% CI 0.95x to 0.99x)"
 
 
 def test_forecast_spans(full: Path) -> None:
@@ -555,7 +562,8 @@ def test_page_has_every_section_the_verdict_and_both_code_blocks(full: Path, pag
     assert rec.verdict in page and 'id="verdict"' in page
     assert 'id="code-keras"' in page and 'id="code-pytorch"' in page
     assert "layers.LSTM(4)" in page and "nn.LSTM(1, 4, batch_first=True)" in page
-    assert "multiples of 32 are faster" in page  # the claims table
+    assert "multiples of 32 are faster" in page  # the claims table, with its interval
+    assert "0.97x (90% CI 0.95x to 0.99x)" in page and "5% less time per FLOP" in page
     # health, lr search, deep-wide, claims, summary, baselines, test
     ids = re.findall(r'<table class="sortable" id="([^"]+)"', page)
     assert ids == [

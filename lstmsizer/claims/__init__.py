@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from lstmsizer.claims.result import CLAIMS_FILE, FULL, QUICK, Claim, ClaimsResult, Settings
 from lstmsizer.claims.rules import (
-    INCONCLUSIVE,
+    CANNOT_TELL,
     NOT_SUPPORTED,
     SUPPORTED,
     VERDICTS,
+    Threshold,
+    decide,
     depth_verdict,
     gradients_verdict,
     linear_series_verdict,
@@ -18,9 +20,9 @@ from lstmsizer.claims.rules import (
 from lstmsizer.claims.run import run_claims
 
 __all__ = [
+    "CANNOT_TELL",
     "CLAIMS_FILE",
     "FULL",
-    "INCONCLUSIVE",
     "NOT_SUPPORTED",
     "QUICK",
     "SUPPORTED",
@@ -28,6 +30,8 @@ __all__ = [
     "Claim",
     "ClaimsResult",
     "Settings",
+    "Threshold",
+    "decide",
     "depth_verdict",
     "gradients_verdict",
     "linear_series_verdict",

@@ -2,28 +2,42 @@
 
 from __future__ import annotations
 
-import math
+import copy
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from numpy.typing import NDArray
 
 from lstmsizer.baselines import LinearAR
 from lstmsizer.claims import rules
-from lstmsizer.claims.result import Claim, Settings
+from lstmsizer.claims.protocol import paired_change, protocol_fits, rmse_of
+from lstmsizer.claims.result import FULL, Claim, Settings, figure
+from lstmsizer.claims.timing import PRECISE, time_pairs
 from lstmsizer.codegen import config_label
-from lstmsizer.config import ModelSpec, TrainSpec, WindowSpec
+from lstmsizer.config import WindowSpec
 from lstmsizer.datasets import Dataset, get
 from lstmsizer.diagnostics import deep_vs_wide, memory_length, model_gradients
+from lstmsizer.diagnostics.memory import width_trend
 from lstmsizer.diagnostics.result import plain
-from lstmsizer.forecaster import LSTMForecaster, fit_seeds
-from lstmsizer.speed import measure_speed
-from lstmsizer.splits import Split, train_val_split
+from lstmsizer.forecaster import LSTMForecaster
+from lstmsizer.intervals import (
+    Interval,
+    bootstrap_interval,
+    correlation,
+    correlation_interval,
+    ratio_interval,
+    widen_ratio,
+)
+from lstmsizer.splits import Split, rolling_origin_folds, train_val_split
 from lstmsizer.sweep import SweepResult, SweepSpec, sweep
+from lstmsizer.training import resolve_device
 
 VAL_FRACTION = 0.2
+SWEEP_TEST_FRACTION = SweepSpec().test_fraction  # the claim trainings keep the sweep's folds
 
 MEMORY = "more units for longer windows"
 SPEED = "multiples of 32 are faster"
@@ -49,156 +63,296 @@ class Context:
         return train_val_split(len(self.dataset), WindowSpec(self.lags), VAL_FRACTION)
 
     @property
+    def folds(self) -> list[Split]:
+        """The sweep's rolling-origin folds over the data (the final test share left out)."""
+        window, n = WindowSpec(self.lags), len(self.dataset)
+        return rolling_origin_folds(n, window, self.settings.folds, SWEEP_TEST_FRACTION)[0]
+
+    def spec(self, **changes: Any) -> SweepSpec:
+        """The sweep settings every training of the claims follows (protocol, lr auto)."""
+        s = self.settings
+        base = SweepSpec(lags=self.lags, seeds=s.seeds, folds=s.folds, epochs=s.epochs)
+        return dataclasses.replace(base, seed=self.seed, **changes)
+
+    @property
     def features(self) -> NDArray[np.float64] | None:
         """The extra input columns, or None for a univariate series."""
         return self.dataset.features if self.dataset.features.shape[1] else None
 
 
-def _claim(claim: str, verdict: rules.Verdict, numbers: dict[str, Any]) -> Claim:
-    return Claim(claim, verdict[0], verdict[1], plain(numbers))
+def _claim(
+    claim: str,
+    verdict: rules.Verdict,
+    numbers: dict[str, Any],
+    figures: dict[str, dict[str, Any]],
+    threshold: str,
+    tested: str = "",
+) -> Claim:
+    return Claim(
+        claim,
+        verdict[0],
+        verdict[1],
+        plain(numbers),
+        figures=plain(figures),
+        threshold=threshold,
+        tested=tested,
+    )
 
 
 def more_units_for_longer_windows(ctx: Context) -> Claim:
     """The delay task: does the smallest width that recalls x[t - d] grow with d?"""
     s = ctx.settings
+    spec = ctx.spec(
+        lags=s.memory_lags,
+        seeds=s.memory_seeds,
+        scaling="standard",
+        batch_size=s.memory_batch_size,
+    )
+
+    def fit(data: Dataset, split: Split, width: int) -> list[float]:
+        return rmse_of(protocol_fits(spec, data, [split], width)[0]).tolist()
+
     found = memory_length(
         lags=s.memory_lags,
         delays=s.memory_delays,
         units=s.memory_units,
         n=s.memory_n,
-        epochs=s.memory_epochs,
+        epochs=s.epochs,
         seeds=s.memory_seeds,
         data_seed=ctx.seed,
+        fit=fit,
+        first_sufficient=True,
     )
+    rho = _trend_interval(found.delays, found.smallest_units, ctx.seed)
     verdict = rules.memory_verdict(
-        found.delays, found.smallest_units, found.correlation, found.units, found.target_rmse
+        rho, found.delays, found.smallest_units, found.units, found.target_rmse
     )
     keep = ("lags", "delays", "units", "smallest_units", "correlation", "monotone")
-    numbers = {k: getattr(found, k) for k in (*keep, "target_rmse", "n", "epochs", "seeds")}
+    numbers = {k: getattr(found, k) for k in (*keep, "target_rmse", "n", "seeds")}
     numbers["rmse"] = [[r.d, r.units, r.seed, r.rmse] for r in found.runs]
-    return _claim(MEMORY, verdict, numbers)
+    tested = _scaled(f"delays 1 to {max(s.memory_delays)}", "delays up to 8, more seeds", ctx)
+    figures = {"Spearman correlation": figure(rho)}
+    return _claim(MEMORY, verdict, numbers, figures, rules.MEMORY_NEEDS.says, tested)
+
+
+def _trend_interval(
+    delays: tuple[int, ...], smallest: tuple[int | None, ...], seed: int
+) -> Interval:
+    """Spearman correlation of delay with smallest width, bootstrapped over the delays.
+
+    A delay no width reached ranks above every width (diagnostics.width_trend); the same
+    width for every delay of a resample is no trend, a correlation of 0.
+    """
+    finite = [u for u in smallest if u is not None]
+    beyond = 2 * max(finite) + 1 if finite else 1
+    pairs = np.array(
+        [[d, beyond if u is None else u] for d, u in zip(delays, smallest, strict=True)]
+    )
+
+    def rho(p: NDArray[np.float64]) -> float:
+        value = correlation(p[:, 0], p[:, 1], "spearman")
+        flat = np.ptp(p[:, 1]) == 0 and np.ptp(p[:, 0]) > 0
+        return 0.0 if flat else value
+
+    found = bootstrap_interval(pairs, rho, seed=seed)
+    point, _ = width_trend(smallest, delays)
+    return dataclasses.replace(found, estimate=0.0 if np.isnan(point) else point)
 
 
 def multiples_of_32_are_faster(ctx: Context) -> Claim:
-    """Training step time per FLOP of 96, 127, 128, 129 units against their neighbours."""
+    """Training step time per FLOP of multiples of 32 against their neighbours, interleaved
+    rounds repeated until the interval leaves the threshold or the time limit."""
     s = ctx.settings
-    features = 1 + ctx.dataset.features.shape[1]
-    found = measure_speed(
-        s.speed_units, lags=ctx.lags, features=features, repeats=s.speed_repeats, warmup=1
+    gpu = resolve_device(None).type == "cuda"
+    found = time_pairs(
+        s.speed_units_gpu if gpu else s.speed_units,
+        lags=ctx.lags,
+        features=1 + ctx.dataset.features.shape[1],
+        batch_sizes=s.speed_batch_sizes,
+        rounds=s.speed_repeats,
+        blocks=s.speed_blocks,
+        seconds=s.speed_seconds,
+        enough=rules.precise,
+        seed=ctx.seed,
     )
+    drift = rules.SPEED_DRIFT.get(torch_device_type(found.device), 0.0)
+    ratio = widen_ratio(found.ratio, drift)
+    stopped = _stopped(found) + (f", widened by ±{drift:.1%} run-to-run drift" if drift else "")
+    verdict = rules.speed_verdict(ratio, found.pair_ratios, stopped)
     numbers = {
         "device": found.device_name,
         "threads": found.threads,
-        "lags": found.lags,
-        "batch_size": found.batch_size,
-        "repeats": found.repeats,
-        "step_ms": {row.units: row.step_ms for row in found.rows},
-        "comparisons": found.comparisons,
+        "lags": ctx.lags,
+        "batch_sizes": found.batch_sizes,
+        "rounds": found.rounds,
+        "blocks": found.ratio.n,
+        "stopped": found.stopped,
+        "step_ms": found.step_ms,
+        "pair_ratios": found.pair_ratios,
+        "timing_seconds": found.seconds,
     }
-    return _claim(SPEED, rules.speed_verdict(found.comparisons), numbers)
+    numbers["one_run_interval"] = found.ratio
+    figures = {"time per FLOP": figure(ratio, "x")}
+    tested = "tensor-core tiles: widths around 64, 128, 256 and 512 on the GPU" if gpu else ""
+    return _claim(SPEED, verdict, numbers, figures, rules.SPEED_NEEDS.says, tested)
+
+
+def _stopped(found: Any) -> str:
+    blocks = f"{found.ratio.n} blocks of {found.rounds // max(found.ratio.n, 1)} rounds"
+    if found.stopped == PRECISE:
+        return f"within ±{rules.SPEED_PRECISION:.0%} after {blocks}"
+    return (
+        f"time limit reached after {blocks} ({found.seconds:.0f} s) before the interval was "
+        f"within ±{rules.SPEED_PRECISION:.0%}"
+    )
 
 
 def wide_layers_make_gradients_vanish(ctx: Context) -> Claim:
-    """Oldest/newest input saliency of a narrow and a wide LSTM, at init and briefly trained."""
-    s, split, X = ctx.settings, ctx.split, ctx.features
-    y = ctx.dataset.values
-    train = TrainSpec(epochs=s.gradient_epochs, lr=s.lr, seed=ctx.seed, progress=False)
-    ratios: dict[str, dict[str, float]] = {}
-    for units in s.gradient_units:
-        model = LSTMForecaster(WindowSpec(ctx.lags), ModelSpec(units=units), train)
-        model.fit(y, X, train_end=split.train_end)
-        init = model_gradients(model, y, split.val_origins, X, at_init=True)
-        trained = model_gradients(model, y, split.val_origins, X)
-        ratios[str(units)] = {"init": init.saliency_ratio, "trained": trained.saliency_ratio}
-    narrow, wide = (ratios[str(u)] for u in s.gradient_units)
-    verdict = rules.gradients_verdict(
-        *s.gradient_units, narrow["init"], wide["init"], narrow["trained"], wide["trained"]
-    )
-    numbers = {"units": s.gradient_units, "saliency_ratio": ratios, "epochs": s.gradient_epochs}
-    return _claim(GRADIENTS, verdict, numbers)
+    """Oldest/newest input saliency of a wide LSTM over a narrow one, per seed: at
+    initialisation over many seeds, and trained under the sweep's protocol."""
+    s, split, X, y = ctx.settings, ctx.split, ctx.features, ctx.dataset.values
+    fitted = {u: protocol_fits(ctx.spec(), ctx.dataset, [split], u)[0] for u in s.gradient_units}
+    narrow, wide = s.gradient_units
+    seeds = range(ctx.seed, ctx.seed + s.gradient_init_seeds)
+    init = {u: [_init_ratio(fitted[u][0][1], k, y, split, X) for k in seeds] for u in fitted}
+    trained = {
+        u: [model_gradients(m, y, split.val_origins, X).saliency_ratio for _, m in fitted[u]]
+        for u in fitted
+    }
+    at_init = ratio_interval(np.log(np.divide(init[wide], init[narrow])))
+    after = ratio_interval(np.log(np.divide(trained[wide], trained[narrow])))
+    verdict = rules.gradients_verdict(narrow, wide, at_init, after)
+    numbers = {"units": s.gradient_units, "init_ratios": init, "trained_ratios": trained}
+    numbers["lr"] = {u: fitted[u][0][1].train.lr for u in fitted}
+    numbers["epochs"] = {u: [_epochs(m) for _, m in fitted[u]] for u in fitted}
+    figures = {"at init": figure(at_init, "x"), "trained": figure(after, "x")}
+    tested = _scaled(f"{wide} units against {narrow}", "256 units against 4", ctx)
+    return _claim(GRADIENTS, verdict, numbers, figures, rules.GRADIENTS_NEED.says, tested)
+
+
+def _init_ratio(
+    model: LSTMForecaster, seed: int, y: NDArray[np.float64], split: Split, X: Any
+) -> float:
+    """Saliency ratio of the weights seed would initialise (the fitted scaler, no training)."""
+    twin = copy.copy(model)
+    twin.train = dataclasses.replace(model.train, seed=seed)
+    return model_gradients(twin, y, split.val_origins, X, at_init=True).saliency_ratio
+
+
+def _epochs(model: LSTMForecaster) -> int:
+    return model.history_.epochs if model.history_ else 0
 
 
 def _small_sweep(ctx: Context, data: Dataset, folder: str, **grid: Any) -> SweepResult:
-    s = ctx.settings
-    spec = SweepSpec(
-        lags=ctx.lags, seeds=s.seeds, folds=s.folds, epochs=s.epochs, seed=ctx.seed, **grid
-    )
+    spec = ctx.spec(**grid)
     return sweep(data, spec=spec, out=ctx.workdir / folder, workers=1, progress=False)
 
 
 def stacking_beats_width(ctx: Context) -> Claim:
-    """A scaled-down 3 x 128 against one layer of the same parameter budget, over seeds x folds."""
+    """A stacked LSTM against one layer of the same parameter budget, paired over seeds x
+    folds of a sweep (scaled down to 3 x 16 by default)."""
     s = ctx.settings
     found = _small_sweep(
         ctx, ctx.dataset, "deep-vs-wide", units=(s.depth_units,), layers=(s.depth_layers,)
     )
     pairs = deep_vs_wide(found.table).pairs
+    threshold = rules.DEPTH_NEEDS.says
     if not pairs:
-        return _claim(DEPTH, (rules.INCONCLUSIVE, "no equal-budget pair was trained"), {})
+        verdict = (rules.CANNOT_TELL, "no equal-budget pair was trained")
+        return _claim(DEPTH, verdict, {}, {}, threshold)
     p = pairs[0]
     deep = config_label("lstm", p.deep_units, p.deep_layers)
     wide = config_label("lstm", p.wide_units)
-    verdict = rules.depth_verdict(
-        deep, p.deep_mean_rmse, p.deep_se_rmse, wide, p.wide_mean_rmse, p.wide_se_rmse
-    )
+    wide_runs = found.runs[found.runs["config"] == p.wide_config]
+    difference = paired_change(found.runs, p.deep_config, wide_runs, ("seed", "fold"))
+    means = (p.deep_mean_rmse, p.wide_mean_rmse)
+    verdict = rules.depth_verdict(difference, deep, wide, means)
     numbers = {**p.to_dict(), "seeds": s.seeds, "folds": s.folds, "epochs": s.epochs}
-    return _claim(DEPTH, verdict, numbers)
-
-
-def _correlation(a: NDArray[np.float64], b: NDArray[np.float64]) -> float:
-    if a.size < 2 or np.std(a) == 0 or np.std(b) == 0 or not np.isfinite(a).all():
-        return math.nan
-    return float(np.corrcoef(a, b)[0, 1])
+    figures = {"deep minus wide RMSE": figure(difference, "%")}
+    tested = f"tested as {deep} vs {wide} at an equal parameter budget"
+    if p.deep_units != 128 or p.deep_layers != 3:
+        tested += " (scaled down; --full tests 3 x 128 against its equal-budget width)"
+    return _claim(DEPTH, verdict, numbers, figures, threshold, tested)
 
 
 def one_unit_is_linear(ctx: Context) -> Claim:
-    """LSTM(1) against linear AR on the same lags of the target alone, over seeds."""
-    s, split, y = ctx.settings, ctx.split, ctx.dataset.values
-    seeds = [ctx.seed + k for k in range(s.seeds)]
-    # the sweep's protocol: early stopping on the end of the training part, lr cuts, restarts
-    train = SweepSpec(lags=ctx.lags, epochs=s.epochs, lr=s.lr).train_spec(ctx.seed)
-    window = WindowSpec(ctx.lags)
-    models = fit_seeds(window, ModelSpec(units=1), train, seeds, y, train_end=split.train_end)
-    origins, target = split.val_origins, y[split.val_origins]
-    ar = LinearAR(ctx.lags).fit(y, train_end=split.train_end).predict(y, origins)[:, 0]
-    preds = [m.predict(y, origins)[:, 0] for m in models]
-    rmse = np.array([np.sqrt(np.mean((p - target) ** 2)) for p in preds])
-    se = float(rmse.std(ddof=1) / np.sqrt(rmse.size)) if rmse.size > 1 else 0.0
-    correlation = float(np.mean([_correlation(p, ar) for p in preds]))
-    ar_rmse = float(np.sqrt(np.mean((ar - target) ** 2)))
-    verdict = rules.linear_unit_verdict(float(rmse.mean()), se, ar_rmse, correlation)
+    """LSTM(1) against linear AR on the same lags of the target alone, paired over seeds x
+    folds, and how closely their forecasts agree."""
+    y = ctx.dataset.values
+    target_only = dataclasses.replace(ctx.dataset, features=np.empty((len(y), 0)), feature_names=())
+    folds = ctx.folds
+    fitted = protocol_fits(ctx.spec(), target_only, folds, 1)
+    rows, ar_rmse, agree, truth = [], [], [], []
+    for fold, (split, runs) in enumerate(zip(folds, fitted, strict=True)):
+        origins = split.val_origins
+        ar = LinearAR(ctx.lags).fit(y[: split.n], train_end=split.train_end)
+        ar_pred = ar.predict(y, origins)[:, 0]
+        ar_rmse.append({"fold": fold, "rmse": _rmse(ar_pred, y[origins])})
+        for row, model in runs:
+            pred = model.predict(y, origins)[:, 0]
+            rows.append({"config": "lstm-u1-l1", "seed": row["seed"], "fold": fold,
+                         "rmse": row["rmse"]})  # fmt: skip
+            agree.append(pred)
+            truth.append(ar_pred)
+    runs_frame, ar_frame = pd.DataFrame(rows), pd.DataFrame(ar_rmse)
+    change = paired_change(runs_frame, "lstm-u1-l1", ar_frame, ("fold",))
+    pooled = correlation_interval(np.concatenate(agree), np.concatenate(truth), seed=ctx.seed)
+    means = (float(runs_frame["rmse"].mean()), float(ar_frame["rmse"].mean()))
+    verdict = rules.linear_unit_verdict(change, pooled, means)
     numbers = {
-        "lstm_rmse": rmse.mean(),
-        "lstm_se": se,
-        "lstm_rmse_per_seed": rmse,
-        "linear_ar_rmse": ar_rmse,
-        "correlation": correlation,
-        "seeds": seeds,
-        "epochs": [m.history_.epochs if m.history_ else 0 for m in models],
-        "under_trained": sum(bool(m.history_ and m.history_.under_trained) for m in models),
+        "lstm_rmse": runs_frame.to_dict("records"),
+        "linear_ar_rmse": ar_frame.to_dict("records"),
+        "lr": fitted[0][0][1].train.lr,
+        "epochs": [_epochs(m) for runs in fitted for _, m in runs],
+        "under_trained": sum(
+            bool(m.history_ and m.history_.under_trained) for runs in fitted for _, m in runs
+        ),
     }
-    return _claim(LINEAR_UNIT, verdict, numbers)
+    figures = {
+        "RMSE change of LSTM(1) over linear AR": figure(change, "%"),
+        "forecast correlation": figure(pooled),
+    }
+    threshold = f"{rules.LINEAR_NEEDS.says} {rules.LINEAR_CORRELATION.says}"
+    return _claim(LINEAR_UNIT, verdict, numbers, figures, threshold)
+
+
+def _rmse(pred: NDArray[np.float64], target: NDArray[np.float64]) -> float:
+    return float(np.sqrt(np.mean((pred - target) ** 2)))
 
 
 def linear_series_needs_no_lstm(ctx: Context) -> Claim:
-    """A small units sweep on the `ar` generator: does it recommend a baseline?"""
+    """A small units sweep on the `ar` generator: is its best LSTM better than its best
+    baseline, paired over seeds x folds?"""
     s = ctx.settings
     data = get("ar", n=s.linear_n, seed=ctx.seed)
     found = _small_sweep(ctx, data, "linear-series", units=s.linear_units, layers=(1,))
+    best = found.table.sort_values(["mean_rmse", "parameters"]).iloc[0]
+    baseline = found.baselines.sort_values("mean_rmse").iloc[0]
+    ref = found.baseline_runs[found.baseline_runs["model"] == baseline["model"]]
+    change = paired_change(found.runs, str(best["config"]), ref, ("fold",))
+    label = config_label("lstm", int(best["units"]), int(best["layers"]))
+    means = (float(best["mean_rmse"]), float(baseline["mean_rmse"]))
+    verdict = rules.linear_series_verdict(change, label, str(baseline["model"]), means)
     rec = found.recommendation
-    label = config_label(rec.cell, rec.units, rec.layers, rec.activation)
-    verdict = rules.linear_series_verdict(
-        rec.lstm_needed, label, rec.mean_rmse, rec.baseline, rec.baseline_rmse
-    )
     numbers = {
+        "best_lstm": str(best["config"]),
+        "lstm_rmse": means[0],
+        "baseline": str(baseline["model"]),
+        "baseline_rmse": means[1],
         "recommended": rec.config,
-        "lstm_rmse": rec.mean_rmse,
-        "lstm_se": rec.se_rmse,
-        "baseline": rec.baseline,
-        "baseline_rmse": rec.baseline_rmse,
-        "baseline_se": rec.baseline_se,
         "lstm_needed": rec.lstm_needed,
         "units": s.linear_units,
         "n": s.linear_n,
     }
-    return _claim(LINEAR_SERIES, verdict, numbers)
+    figures = {f"RMSE change of {label} over {baseline['model']}": figure(change, "%")}
+    return _claim(LINEAR_SERIES, verdict, numbers, figures, rules.NO_LSTM_NEEDS.says)
+
+
+def _scaled(quick: str, full: str, ctx: Context) -> str:
+    """The row's note on scaled-down settings: what ran, and what --full runs."""
+    return "" if ctx.settings == FULL else f"tested with {quick} (--full: {full})"
+
+
+def torch_device_type(device: str) -> str:
+    """ "cpu" or "cuda" from a device string such as "cuda:0"."""
+    return device.split(":")[0]

@@ -9,6 +9,7 @@ import pandas as pd
 
 from lstmsizer.diagnostics.result import Result
 from lstmsizer.errors import check, check_int
+from lstmsizer.intervals import Interval, describe_figures
 from lstmsizer.sweep.plan import SweepSpec
 
 CLAIMS_FILE = "claims.json"
@@ -20,10 +21,15 @@ class Claim(Result):
 
     Attributes:
         claim: The claim in the forums' words, e.g. "multiples of 32 are faster".
-        verdict: "supported", "not supported" or "inconclusive".
+        verdict: "supported", "not supported" or "cannot tell" (claims.rules.VERDICTS).
         evidence: One line with the numbers behind the verdict.
         numbers: The measured numbers and the settings of the experiment (JSON-ready).
         seconds: Wall time of the experiment.
+        figures: The figures the verdict rests on, by label: an Interval's to_dict() plus
+            "unit" ("x", "%" or "").
+        threshold: What the claim needs of its figures, in words.
+        tested: What was tested when it differs from the claim's words (scaled down), and
+            what --full tests; empty otherwise.
     """
 
     claim: str
@@ -31,11 +37,26 @@ class Claim(Result):
     evidence: str
     numbers: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
+    figures: dict[str, dict[str, Any]] = field(default_factory=dict)
+    threshold: str = ""
+    tested: str = ""
+
+    @property
+    def figure_text(self) -> str:
+        """Every figure with its interval, e.g. "time per FLOP 0.96x (90% CI 0.94x to 0.98x)"."""
+        return describe_figures(self.figures)
+
+
+def figure(interval: Interval, unit: str = "") -> dict[str, Any]:
+    """A Claim.figures entry: the interval in display units ("%" multiplies by 100)."""
+    shown = interval.map(lambda v: 100 * v) if unit == "%" else interval
+    return {**shown.to_dict(), "unit": unit}
 
 
 _COUNTS = (
-    *("memory_lags", "memory_n", "memory_epochs", "memory_seeds", "speed_repeats"),
-    *("gradient_epochs", "depth_units", "linear_n", "seeds", "folds", "epochs"),
+    *("memory_lags", "memory_n", "memory_seeds", "memory_batch_size", "speed_repeats"),
+    "gradient_init_seeds",
+    *("depth_units", "linear_n", "seeds", "folds", "epochs"),
 )
 
 
@@ -44,33 +65,47 @@ class Settings:
     """Sizes of the claim experiments; QUICK and FULL are the two presets.
 
     Attributes:
-        memory_lags, memory_delays, memory_units, memory_n, memory_epochs, memory_seeds: The
-            delay task (diagnostics.memory_length): window, delays d, widths, series length,
-            epochs and training seeds (0 .. memory_seeds - 1; the data take the claims' seed).
-        speed_units, speed_repeats: Sizes timed and timed steps per size.
+        memory_lags, memory_delays, memory_units, memory_n, memory_seeds: The delay task
+            (diagnostics.memory_length): window, delays d, widths, series length and training
+            seeds (the data take the claims' seed). Widths are tried in increasing order,
+            up to the first sufficient one.
+        memory_batch_size: Windows per step on the delay task. Its series are short and
+            trained to convergence; on the 2-core machine, busy with other work, batches of 128
+            took a third of the time of 32 (LSTM(1), d=1: 45 s against 153 s).
+        speed_units, speed_units_gpu: Sizes timed on a CPU and on a GPU; neighbours of
+            multiples of 32 (speed.close_pairs) are compared.
+        speed_batch_sizes: Windows per timed step (the sweep's default batch size).
+        speed_repeats: Interleaved rounds timed per block.
+        speed_blocks: Blocks (fresh networks, the replicates of the interval) timed before
+            the interval is first looked at.
+        speed_seconds: Time limit for adding blocks while the interval is undecided.
         gradient_units: (narrow, wide) widths whose saliency profiles are compared.
-        gradient_epochs: Epochs of the short training before the trained profile.
+        gradient_init_seeds: Initialisations whose saliency ratios are compared (cheap: no
+            training); the trained comparison uses `seeds`.
         depth_units, depth_layers: The stacked model; the wide one has its parameter budget.
         linear_units: Widths swept on the linear AR series.
         linear_n: Length of the linear AR series.
         seeds, folds: Training seeds and rolling-origin folds of the trainings on the data.
-        epochs: Epoch cap of those trainings. They follow the sweep's protocol (early
-            stopping on a block never scored, learning-rate cuts on plateau, restarts), so
-            the cap only has to be out of reach; a run reaching it is flagged under-trained.
-        lr: Adam learning rate of LSTM(1) against linear AR and of the short gradient
-            training; the sweeps of the depth and linear-series claims choose theirs (auto).
+        epochs: Epoch cap of every training. Every training follows the sweep's protocol
+            (early stopping on a block never scored, learning-rate cuts on plateau, restarts,
+            the rate chosen among sweep.plan.LR_CANDIDATES), so the cap only has to be out of
+            reach; a run reaching it is flagged under-trained.
     """
 
     memory_lags: int = 6
     memory_delays: tuple[int, ...] = (1, 2, 3, 4, 5, 6)
     memory_units: tuple[int, ...] = (1, 2, 4, 8)
     memory_n: int = 400
-    memory_epochs: int = 30
     memory_seeds: int = 1
+    memory_batch_size: int = 128
     speed_units: tuple[int, ...] = (96, 100, 127, 128, 129)
-    speed_repeats: int = 30
-    gradient_units: tuple[int, int] = (4, 256)
-    gradient_epochs: int = 20
+    speed_units_gpu: tuple[int, ...] = (63, 64, 65, 127, 128, 129, 255, 256, 257, 511, 512, 513)
+    speed_batch_sizes: tuple[int, ...] = (SweepSpec().batch_size,)
+    speed_repeats: int = 20
+    speed_blocks: int = 6
+    speed_seconds: float = 60.0
+    gradient_units: tuple[int, int] = (4, 64)
+    gradient_init_seeds: int = 20
     depth_units: int = 16
     depth_layers: int = 3
     linear_units: tuple[int, ...] = (2, 8, 32)
@@ -78,39 +113,44 @@ class Settings:
     seeds: int = 3
     folds: int = 2
     epochs: int = SweepSpec().epochs
-    lr: float = 1e-2
 
     def __post_init__(self) -> None:
         for name in _COUNTS:
             check_int(name, getattr(self, name))
-        for name in ("memory_delays", "memory_units", "speed_units", "linear_units"):
+        lists = ("memory_delays", "memory_units", "speed_units", "speed_units_gpu")
+        for name in (*lists, "speed_batch_sizes", "linear_units"):
             check(len(getattr(self, name)) > 0, name, "must not be empty", getattr(self, name))
         check_int("depth_layers", self.depth_layers, minimum=2)
         narrow, wide = self.gradient_units
         check(0 < narrow < wide, "gradient_units", "must be (narrow, wide) widths", (narrow, wide))
-        check(self.lr > 0, "lr", "must be > 0", self.lr)
+        check(self.speed_seconds > 0, "speed_seconds", "must be > 0", self.speed_seconds)
+        check_int("speed_blocks", self.speed_blocks, minimum=2)
 
 
 QUICK = Settings()
-"""About a minute on a laptop core for the default data (sunspots, 12 lags)."""
+"""A few minutes on a laptop core for the default data (sunspots, 12 lags): the stacked model
+is 3 x 16 instead of 3 x 128 and the wide one in the gradients claim 64 units instead of 256."""
 
 FULL = Settings(
     memory_lags=8,
     memory_delays=(1, 2, 3, 4, 5, 6, 7, 8),
     memory_units=(1, 2, 4, 8, 16),
     memory_n=1000,
-    memory_epochs=60,
-    memory_seeds=2,
-    speed_units=(96, 100, 127, 128, 129, 255, 256),
-    speed_repeats=60,
-    gradient_epochs=100,
-    depth_units=32,
+    memory_seeds=3,
+    speed_units=(96, 100, 127, 128, 129, 255, 256, 257),
+    speed_repeats=30,
+    speed_blocks=10,
+    speed_seconds=180.0,
+    gradient_units=(4, 256),
+    gradient_init_seeds=50,
+    depth_units=128,
     linear_units=(2, 8, 32, 128),
     linear_n=1000,
     seeds=5,
     folds=3,
 )
-"""Several times longer, with more delays, widths, seeds and folds."""
+"""Much longer: the claims at their own sizes (3 x 128, 256 units), with more delays, widths,
+seeds and folds."""
 
 
 @dataclass(frozen=True)
@@ -139,6 +179,11 @@ class ClaimsResult(Result):
 
     @property
     def table(self) -> pd.DataFrame:
-        """One row per claim: claim, verdict, evidence, seconds."""
-        rows = [(c.claim, c.verdict, c.evidence, c.seconds) for c in self.claims]
-        return pd.DataFrame(rows, columns=["claim", "verdict", "evidence", "seconds"])
+        """One row per claim: claim, tested, verdict, figure (with its interval), threshold,
+        evidence, seconds."""
+        columns = ["claim", "tested", "verdict", "figure", "threshold", "evidence", "seconds"]
+        rows = [
+            (c.claim, c.tested, c.verdict, c.figure_text, c.threshold, c.evidence, c.seconds)
+            for c in self.claims
+        ]
+        return pd.DataFrame(rows, columns=columns)

@@ -1,18 +1,23 @@
-"""Verdict rules of the forum claims: plain numbers in, a verdict and one line of evidence out."""
+"""Verdict rules of the forum claims: a figure's interval against the threshold the claim needs.
+
+Every claim needs its figure on one side of a threshold. The verdict is "supported" when the
+whole confidence interval lies on that side, "not supported" when the whole interval lies on
+the other, and "cannot tell" when it straddles the threshold (or could not be measured).
+"""
 
 from __future__ import annotations
 
 import math
-import statistics
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass
 
-from lstmsizer.speed import TOLERANCE, VERDICT_FLOP_SPREAD
+from lstmsizer.intervals import Interval, describe
+from lstmsizer.speed import TOLERANCE
 
 SUPPORTED = "supported"
 NOT_SUPPORTED = "not supported"
-INCONCLUSIVE = "inconclusive"
-VERDICTS = (SUPPORTED, NOT_SUPPORTED, INCONCLUSIVE)
+CANNOT_TELL = "cannot tell"
+VERDICTS = (SUPPORTED, NOT_SUPPORTED, CANNOT_TELL)
 
 MEMORY_RHO = 0.5
 """Spearman correlation of delay with the smallest sufficient width that counts as growth."""
@@ -23,165 +28,232 @@ GRADIENT_FACTOR = 0.5
 FORECAST_CORRELATION = 0.95
 """LSTM(1) and linear AR forecasts must correlate above this to count as the same model."""
 
+SPEED_PRECISION = TOLERANCE / 5
+"""Timings repeat until the ratio's interval lies within +/- this of its figure (a fifth of the
+5% the claim needs), or the time limit."""
+
+SPEED_DRIFT = {"cpu": 0.032}
+"""How far, as a share, the per-FLOP ratio of the same sizes moved between runs, by device
+type; added in quadrature to one run's interval (intervals.widen_ratio), which its blocks
+cannot see. Measured on the 2-core reference CPU (AMD EPYC, torch 2.13.0, one thread) on
+2026-11-28: 0.943, 0.944 and 0.976 in three runs of the quick claims under varying load, a
+standard deviation of 0.0195 in log terms, times 1.645 for 90%. Not measured on a GPU, where
+nothing is added."""
+
+RMSE_MARGIN = 0.01
+"""A model beats another when its validation RMSE is lower by at least this share."""
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """What a claim needs of its figure: below (or above) a value, said in words.
+
+    Attributes:
+        value: The threshold, in the figure's units.
+        below: True when the claim needs the figure below value, False for above.
+        says: The threshold in the claim's words, e.g. "faster means at least 5% less time
+            per FLOP".
+    """
+
+    value: float
+    below: bool
+    says: str
+
+
+SPEED_NEEDS = Threshold(
+    1 - TOLERANCE,
+    True,
+    f"faster means at least {TOLERANCE:.0%} less time per FLOP than the neighbours "
+    f"(ratio below {1 - TOLERANCE:.2f})",
+)
+MEMORY_NEEDS = Threshold(
+    MEMORY_RHO,
+    False,
+    "needing more units means a Spearman correlation of the delay with the smallest "
+    f"sufficient width above {MEMORY_RHO}",
+)
+GRADIENTS_NEED = Threshold(
+    GRADIENT_FACTOR,
+    True,
+    "vanishing means the wide model's oldest/newest input saliency below "
+    f"{GRADIENT_FACTOR}x the narrow one's, at initialisation and trained",
+)
+DEPTH_NEEDS = Threshold(
+    -RMSE_MARGIN,
+    True,
+    f"beats means at least {RMSE_MARGIN:.0%} lower validation RMSE (RMSE change of deep over "
+    f"wide below -{RMSE_MARGIN:.0%}), paired over seeds x folds",
+)
+LINEAR_NEEDS = Threshold(
+    -RMSE_MARGIN,
+    False,
+    f"linear means LSTM(1) not {RMSE_MARGIN:.0%} better than linear AR (RMSE change above "
+    f"-{RMSE_MARGIN:.0%}), paired over seeds x folds,",
+)
+LINEAR_CORRELATION = Threshold(
+    FORECAST_CORRELATION,
+    False,
+    f"and forecasts correlating with linear AR's above {FORECAST_CORRELATION}",
+)
+NO_LSTM_NEEDS = Threshold(
+    -RMSE_MARGIN,
+    False,
+    f"needing no LSTM means the best LSTM not {RMSE_MARGIN:.0%} better than the best baseline "
+    f"(RMSE change above -{RMSE_MARGIN:.0%}), paired over seeds x folds",
+)
+
 Verdict = tuple[str, str]
 """(verdict, evidence): one of VERDICTS and one line with the numbers behind it."""
 
 
-def _finite(*values: float | None) -> bool:
-    return all(v is not None and math.isfinite(v) for v in values)
+def decide(interval: Interval, threshold: Threshold) -> str:
+    """SUPPORTED when the interval lies wholly on the claim's side of the threshold,
+    NOT_SUPPORTED when wholly on the other side, CANNOT_TELL when it straddles or is NaN."""
+    low, high = interval.low, interval.high
+    if math.isnan(low) or math.isnan(high):
+        return CANNOT_TELL
+    if threshold.below:
+        return (
+            SUPPORTED
+            if high < threshold.value
+            else NOT_SUPPORTED
+            if low >= threshold.value
+            else CANNOT_TELL
+        )
+    return (
+        SUPPORTED
+        if low > threshold.value
+        else NOT_SUPPORTED
+        if high <= threshold.value
+        else CANNOT_TELL
+    )
 
 
-def _width(width: int | None, widest: int) -> str:
-    return f">{widest}" if width is None else str(width)
+def precise(interval: Interval) -> bool:
+    """Whether a ratio's interval lies within +/- SPEED_PRECISION of its figure."""
+    return interval.high <= interval.estimate * (
+        1 + SPEED_PRECISION
+    ) and interval.low >= interval.estimate * (1 - SPEED_PRECISION)
+
+
+def all_of(verdicts: Sequence[str]) -> str:
+    """A claim that needs several things: supported when every one is, not supported when any
+    one is not, else cannot tell."""
+    if all(v == SUPPORTED for v in verdicts):
+        return SUPPORTED
+    return NOT_SUPPORTED if NOT_SUPPORTED in verdicts else CANNOT_TELL
+
+
+def _why(verdict: str) -> str:
+    return {
+        SUPPORTED: "the whole interval is on the claim's side of the threshold",
+        NOT_SUPPORTED: "the whole interval is on the other side of the threshold",
+        CANNOT_TELL: "the interval straddles the threshold",
+    }[verdict]
+
+
+def _percent(interval: Interval) -> str:
+    return describe(interval.map(lambda v: 100 * v), unit="%")
 
 
 def memory_verdict(
+    correlation: Interval,
     delays: Sequence[int],
     smallest: Sequence[int | None],
-    correlation: float,
     widths: Sequence[int],
     target_rmse: float,
 ) -> Verdict:
-    """More units for longer windows: does the smallest sufficient width grow with the delay?
+    """More units for longer windows: the Spearman correlation of the delay with the smallest
+    sufficient width, bootstrapped over the delays, against MEMORY_NEEDS.
 
-    Supported when the Spearman correlation is at least MEMORY_RHO and the longest delay needs
-    more units than the shortest; not supported when the width stays flat or falls
-    (correlation NaN or <= 0); inconclusive when no width reached the target at any delay,
-    or for a weak trend in between. None (no width sufficed) ranks above every width.
+    A delay no width reached ranks above every width; the same width at every delay is a
+    correlation of 0. Cannot tell when no width reached the target at any delay.
     """
     widest = max(widths)
-    listed = ", ".join(f"d={d}: {_width(u, widest)}" for d, u in zip(delays, smallest, strict=True))
-    head = f"smallest width with validation RMSE < {target_rmse:g} per delay ({listed})"
+    listed = ", ".join(
+        f"d={d}: {f'>{widest}' if u is None else u}" for d, u in zip(delays, smallest, strict=True)
+    )
     if all(u is None for u in smallest):
-        return INCONCLUSIVE, f"no width up to {widest} reached RMSE < {target_rmse:g} at any delay"
-    rank = [2 * widest + 1 if u is None else u for u in smallest]
-    grows = rank[-1] > rank[0]
-    if not math.isfinite(correlation):
-        return NOT_SUPPORTED, f"{head}: the same width for every delay"
-    text = f"{head}; Spearman correlation with the delay {correlation:.2f}"
-    if correlation >= MEMORY_RHO and grows:
-        return SUPPORTED, f"{text} (>= {MEMORY_RHO}): longer memory needed more units"
-    if correlation <= 0 or not grows:
-        return NOT_SUPPORTED, f"{text}: the width did not grow with the delay"
-    return INCONCLUSIVE, f"{text}: a weak trend (below {MEMORY_RHO})"
+        return CANNOT_TELL, f"no width up to {widest} reached RMSE < {target_rmse:g} at any delay"
+    verdict = decide(correlation, MEMORY_NEEDS)
+    return verdict, (
+        f"smallest width with validation RMSE < {target_rmse:g} per delay ({listed}); "
+        f"Spearman {describe(correlation)}: {_why(verdict)}"
+    )
 
 
-def speed_verdict(comparisons: Sequence[Mapping[str, Any]]) -> Verdict:
-    """Multiples of 32 are faster: the median time-per-FLOP ratio of close pairs.
+def speed_verdict(ratio: Interval, pairs: dict[str, float], stopped: str) -> Verdict:
+    """Multiples of 32 are faster: their time per FLOP over their neighbours', against SPEED_NEEDS.
 
-    Only pairs whose FLOP counts differ by less than speed.VERDICT_FLOP_SPREAD count (as in
-    speed.verdict). Supported below 1 - TOLERANCE; not supported within +/- TOLERANCE or
-    slower; inconclusive without a close pair.
+    Args:
+        ratio: The per-FLOP time ratio with its interval over blocks of interleaved rounds.
+        pairs: Each pair's own median ratio, by label, for the evidence.
+        stopped: Why the timing stopped: the interval narrow enough, or the time limit.
     """
-    close = [c for c in comparisons if abs(float(c["flop_ratio"]) - 1) < VERDICT_FLOP_SPREAD]
-    ratios = [float(c["time_per_flop_ratio"]) for c in close]
-    if not close or not _finite(*ratios):
-        return INCONCLUSIVE, "no pair of neighbouring sizes was measured (e.g. 127, 128, 129)"
-    ratio = statistics.median(ratios)
-    pairs = ", ".join(f"{c['b']} vs {c['a']} {float(c['time_per_flop_ratio']):.2f}x" for c in close)
-    text = f"per FLOP, multiples of 32 took {ratio:.2f}x the time of their neighbours ({pairs})"
-    if ratio < 1 - TOLERANCE:
-        return SUPPORTED, f"{text}: faster by more than {TOLERANCE:.0%}"
-    if ratio <= 1 + TOLERANCE:
-        return NOT_SUPPORTED, f"{text}: within ±{TOLERANCE:.0%}, no measurable benefit"
-    return NOT_SUPPORTED, f"{text}: slower"
+    if not pairs or math.isnan(ratio.estimate):
+        return CANNOT_TELL, "no pair of neighbouring sizes was measured (e.g. 127, 128, 129)"
+    verdict = decide(ratio, SPEED_NEEDS)
+    listed = ", ".join(f"{label} {r:.2f}x" for label, r in pairs.items())
+    return verdict, (
+        f"per FLOP, multiples of 32 took {describe(ratio, 'x')} the time of their neighbours "
+        f"({listed}); {stopped}: {_why(verdict)}"
+    )
 
 
 def gradients_verdict(
-    narrow_units: int,
-    wide_units: int,
-    narrow_init: float,
-    wide_init: float,
-    narrow_trained: float | None = None,
-    wide_trained: float | None = None,
+    narrow_units: int, wide_units: int, init: Interval, trained: Interval | None = None
 ) -> Verdict:
-    """Wide layers make gradients vanish: oldest/newest saliency ratio, wide against narrow.
-
-    The relative ratio is wide / narrow. Supported when it is below GRADIENT_FACTOR at
-    initialisation and (when measured) after training; not supported when it is at least
-    GRADIENT_FACTOR at both; inconclusive when the two stages disagree or a ratio is missing.
-    """
-    if not _finite(narrow_init, wide_init) or narrow_init == 0:
-        return INCONCLUSIVE, "the saliency ratio at initialisation could not be measured"
-    stages = [("at init", narrow_init, wide_init)]
-    if _finite(narrow_trained, wide_trained) and narrow_trained:
-        stages.append(("trained", float(narrow_trained), float(wide_trained)))  # type: ignore[arg-type]
-    parts, smaller = [], []
-    for stage, narrow, wide in stages:
-        relative = wide / narrow
-        smaller.append(relative < GRADIENT_FACTOR)
-        parts.append(
-            f"{stage} {narrow:.3g} for {narrow_units} units vs {wide:.3g} for {wide_units} "
-            f"({relative:.3g}x)"
-        )
-    text = "oldest/newest input saliency " + "; ".join(parts)
-    if all(smaller):
-        return SUPPORTED, f"{text}: the wide model reaches back less (< {GRADIENT_FACTOR}x)"
-    if not any(smaller):
-        return NOT_SUPPORTED, f"{text}: the wide model's gradients vanish no faster"
-    return INCONCLUSIVE, f"{text}: initialisation and training disagree"
+    """Wide layers make gradients vanish: wide over narrow oldest/newest saliency ratio, over
+    seeds, at initialisation and (when measured) trained, each against GRADIENTS_NEED."""
+    stages = [("at init", init)] + ([("trained", trained)] if trained is not None else [])
+    verdicts = [decide(interval, GRADIENTS_NEED) for _, interval in stages]
+    verdict = all_of(verdicts)
+    parts = "; ".join(f"{stage} {describe(i, 'x')}" for stage, i in stages)
+    return verdict, (
+        f"oldest/newest input saliency of {wide_units} units over {narrow_units}: {parts}: "
+        + ("; ".join(f"{s} {v}" for (s, _), v in zip(stages, verdicts, strict=True)))
+    )
 
 
 def depth_verdict(
-    deep: str, deep_rmse: float, deep_se: float, wide: str, wide_rmse: float, wide_se: float
+    difference: Interval, deep: str, wide: str, means: tuple[float, float]
 ) -> Verdict:
-    """Stacking beats width at an equal budget: deep better by more than one standard error.
-
-    The standard error of the difference is sqrt(deep_se^2 + wide_se^2), as in
-    diagnostics.deep_vs_wide. Supported when deep is better by more than it; not supported
-    when wide is better or within it (a tie: the claim says "beats"); inconclusive when an
-    RMSE is missing.
-    """
-    if not _finite(deep_rmse, deep_se, wide_rmse, wide_se):
-        return INCONCLUSIVE, f"{deep} or {wide} has no validation RMSE (every run failed)"
-    difference, se = deep_rmse - wide_rmse, math.hypot(deep_se, wide_se)
-    text = (
-        f"validation RMSE {deep} {deep_rmse:.4g} ± {deep_se:.2g} vs {wide} "
-        f"{wide_rmse:.4g} ± {wide_se:.2g} (difference {difference:+.3g}, SE {se:.2g})"
+    """Stacking beats width at an equal budget: the paired RMSE change of deep over wide,
+    (deep - wide) / wide, against DEPTH_NEEDS (deep at least RMSE_MARGIN better)."""
+    if math.isnan(difference.estimate):
+        return CANNOT_TELL, f"{deep} or {wide} has no validation RMSE (every run failed)"
+    verdict = decide(difference, DEPTH_NEEDS)
+    return verdict, (
+        f"validation RMSE {deep} {means[0]:.4g} vs {wide} {means[1]:.4g}, a change of "
+        f"{_percent(difference)} over {difference.n} seed x fold pairs: {_why(verdict)}"
     )
-    if difference < -se:
-        return SUPPORTED, f"{text}: deep better by more than one SE"
-    if difference > se:
-        return NOT_SUPPORTED, f"{text}: wide better by more than one SE"
-    return NOT_SUPPORTED, f"{text}: a tie within one SE, and the claim says deep beats wide"
 
 
 def linear_unit_verdict(
-    lstm_rmse: float, lstm_se: float, ar_rmse: float, correlation: float
+    change: Interval, correlation: Interval, means: tuple[float, float]
 ) -> Verdict:
-    """One unit is a linear regressor: LSTM(1) against linear AR on the same lags.
-
-    Not supported when LSTM(1) beats linear AR by more than one standard error (it is more
-    than linear); supported when it does not and the forecasts correlate above
-    FORECAST_CORRELATION; not supported when the forecasts correlate less (a different
-    model); inconclusive when a number is missing (training diverged).
-    """
-    if not _finite(lstm_rmse, lstm_se, ar_rmse, correlation):
-        return INCONCLUSIVE, "LSTM(1) or linear AR gave no finite forecasts"
-    text = (
-        f"validation RMSE LSTM(1) {lstm_rmse:.4g} ± {lstm_se:.2g} vs linear AR {ar_rmse:.4g}; "
-        f"forecasts correlate {correlation:.3f}"
-    )
-    if ar_rmse - lstm_rmse > lstm_se:
-        return NOT_SUPPORTED, f"{text}: LSTM(1) beats linear AR by more than one SE"
-    if correlation > FORECAST_CORRELATION:
-        return SUPPORTED, f"{text}: no better, and the same forecasts (> {FORECAST_CORRELATION})"
-    return NOT_SUPPORTED, (
-        f"{text}: no better, but not the same forecasts (<= {FORECAST_CORRELATION}): "
-        "a different model, not a linear regressor"
+    """One unit is a linear regressor: LSTM(1)'s RMSE change over linear AR's against
+    LINEAR_NEEDS, and their forecasts' correlation against LINEAR_CORRELATION; both needed."""
+    if math.isnan(change.estimate) or math.isnan(correlation.estimate):
+        return CANNOT_TELL, "LSTM(1) or linear AR gave no finite forecasts"
+    verdicts = [decide(change, LINEAR_NEEDS), decide(correlation, LINEAR_CORRELATION)]
+    return all_of(verdicts), (
+        f"validation RMSE LSTM(1) {means[0]:.4g} vs linear AR {means[1]:.4g}, a change of "
+        f"{_percent(change)} ({verdicts[0]}); forecasts correlate {describe(correlation)} "
+        f"({verdicts[1]})"
     )
 
 
 def linear_series_verdict(
-    lstm_needed: bool, lstm: str, lstm_rmse: float, baseline: str, baseline_rmse: float
+    change: Interval, lstm: str, baseline: str, means: tuple[float, float]
 ) -> Verdict:
-    """A linear series needs no LSTM: the sweep's recommendation on a linear AR process.
-
-    Supported when the recommendation says no LSTM is needed (the best baseline is within one
-    standard error of the recommended size, or better); not supported otherwise.
-    """
-    text = f"on a linear AR series, best baseline {baseline} RMSE {baseline_rmse:.4g} vs {lstm}"
-    text += f" {lstm_rmse:.4g}"
-    if not lstm_needed:
-        return SUPPORTED, f"{text}: the sweep recommends no LSTM"
-    return NOT_SUPPORTED, f"{text}: the LSTM beats every baseline by more than one SE"
+    """A linear series needs no LSTM: the best LSTM's paired RMSE change over the best
+    baseline's on a linear AR series, against NO_LSTM_NEEDS."""
+    if math.isnan(change.estimate):
+        return CANNOT_TELL, f"{lstm} or {baseline} has no validation RMSE"
+    verdict = decide(change, NO_LSTM_NEEDS)
+    return verdict, (
+        f"on a linear AR series, best LSTM {lstm} RMSE {means[0]:.4g} vs best baseline "
+        f"{baseline} {means[1]:.4g}, a change of {_percent(change)} over {change.n} "
+        f"seed x fold pairs: {_why(verdict)}"
+    )

@@ -26,7 +26,6 @@ EXPERIMENTS: tuple[tuple[str, Callable[[ex.Context], Claim]], ...] = (
     (ex.LINEAR_UNIT, ex.one_unit_is_linear),
     (ex.LINEAR_SERIES, ex.linear_series_needs_no_lstm),
 )
-SWEEP_TEST_FRACTION = 0.1  # SweepSpec's default, which the claim sweeps keep
 
 
 def run_claims(
@@ -45,14 +44,16 @@ def run_claims(
     windows (the delay task), multiples of 32 are faster (step time per FLOP), wide layers make
     gradients vanish (input saliency across the lags), 3 x 128 beats 1 x 512 (a scaled-down
     stack against one layer of equal budget), one unit is a linear regressor (LSTM(1) against
-    linear AR) and a linear series needs no LSTM (a sweep on the ``ar`` generator). Each
-    returns "supported", "not supported" or "inconclusive" by the rules of claims.rules.
+    linear AR) and a linear series needs no LSTM (a sweep on the ``ar`` generator). Every
+    training follows the sweep's protocol. Each figure comes with a confidence interval, and
+    each claim returns "supported", "not supported" or "cannot tell" (the interval straddles
+    the threshold the claim needs) by the rules of claims.rules.
 
     Args:
         dataset: A Dataset or anything datasets.resolve takes; None is the sunspots data.
         lags: Window length of the experiments on the data and of the speed measurement.
         seed: Seed of every training and every synthetic series.
-        quick: QUICK settings (about a minute) or FULL ones (several times longer).
+        quick: QUICK settings (a few minutes) or FULL ones (the claims at their own sizes).
         progress: Progress bar over the claims on stderr; None shows it on a terminal.
         workdir: Folder for the run folders of the two small sweeps; None uses a temporary
             one. Re-running with the same folder and settings resumes those sweeps.
@@ -71,7 +72,7 @@ def run_claims(
     data = dataset if isinstance(dataset, Dataset) else resolve(dataset)
     window = WindowSpec(lags)
     train_val_split(len(data), window, ex.VAL_FRACTION)  # fail before a minute of work
-    rolling_origin_folds(len(data), window, chosen.folds, SWEEP_TEST_FRACTION)
+    rolling_origin_folds(len(data), window, chosen.folds, ex.SWEEP_TEST_FRACTION)
     start = time.perf_counter()
     claims: list[Claim] = []
     with _folder(workdir) as folder, progress_bar("claims", len(EXPERIMENTS), progress) as bar:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from lstmsizer.atomic import write_text
 from lstmsizer.cli.app import app
 from lstmsizer.cli.options import (
     BatchSize,
@@ -88,7 +89,7 @@ def speed_command(
     payload = result.to_dict()
     if out is not None:
         Path(out).parent.mkdir(parents=True, exist_ok=True)
-        Path(out).write_text(json.dumps(payload, indent=2))
+        write_text(out, json.dumps(payload, indent=2))
     if json_output:
         print_json(payload)
         return
@@ -131,7 +132,7 @@ def claims_command(
         bool,
         typer.Option(
             "--quick/--full",
-            help="Small experiments (about a minute) or larger ones (several times longer).",
+            help="Small experiments (minutes) or the claims at their own sizes (much longer).",
             show_default="--quick",
         ),
     ] = True,
@@ -156,7 +157,7 @@ def claims_command(
     if out is not None:
         target = Path(out) / CLAIMS_FILE if Path(out).is_dir() else Path(out)
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(json.dumps(payload, indent=2))
+        write_text(target, json.dumps(payload, indent=2))
         written = str(target)
     if json_output:
         print_json(payload)
@@ -255,9 +256,15 @@ def _g(value: float | None, spec: str = ".3g") -> str:
 
 
 def _render_claims(result: ClaimsResult, written: str | None) -> None:
-    rows = ((c.claim, c.verdict, c.evidence) for c in result.claims)
+    rows = (
+        (c.claim + (f" ({c.tested})" if c.tested else ""), c.verdict, c.figure_text, c.threshold)
+        for c in result.claims
+    )
     title = f"Forum claims, measured on {result.dataset} ({result.lags} lags, seed {result.seed})"
-    console.print(table(title, ("claim", "verdict", "evidence"), rows))
+    head = ("claim", "verdict", "figure and its interval", "the claim needs")
+    console.print(table(title, head, rows))
+    for c in result.claims:
+        console.print(f"- {c.claim}: {c.evidence}", markup=False, soft_wrap=True)
     env = result.environment
     preset = "quick" if result.quick else "full"
     console.print(

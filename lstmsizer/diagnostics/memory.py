@@ -10,12 +10,12 @@ from dataclasses import dataclass
 import pandas as pd
 
 from lstmsizer.config import CELLS, ModelSpec, TrainSpec, WindowSpec
-from lstmsizer.datasets import get
+from lstmsizer.datasets import Dataset, get
 from lstmsizer.diagnostics.result import Result
 from lstmsizer.errors import DataError, check, check_choice, check_int
 from lstmsizer.evaluation import score_forecaster
 from lstmsizer.forecaster import LSTMForecaster
-from lstmsizer.splits import train_val_split
+from lstmsizer.splits import Split, train_val_split
 
 TARGET_RMSE = 0.5
 """Validation RMSE that counts as remembering: the delayed input is N(0, 1), so forecasting
@@ -132,6 +132,8 @@ def memory_length(
     batch_size: int = 32,
     data_seed: int = 0,
     on_run: Callable[[MemoryRun], None] | None = None,
+    fit: Callable[[Dataset, Split, int], Sequence[float]] | None = None,
+    first_sufficient: bool = False,
 ) -> MemoryResult:
     """Does the needed width grow with the memory length? Train on delay data for each d.
 
@@ -153,6 +155,12 @@ def memory_length(
         batch_size: Windows per step.
         data_seed: Seed of the delay data.
         on_run: Called after every training, e.g. to advance a progress bar.
+        fit: Trains every seed of one width on (data, split, width) and returns their
+            validation RMSEs in seed order, replacing the fixed-epoch training above (the
+            claims pass the sweep's protocol: early stopping, lr cuts, a chosen rate).
+        first_sufficient: Train the widths of a delay in increasing order and stop at the
+            first sufficient one: the smallest sufficient width is the same, and the wider
+            ones are not trained (their runs are absent from the result).
 
     Returns:
         The MemoryResult.
@@ -168,16 +176,17 @@ def memory_length(
         data = get("delay", n=n, d=d, seed=data_seed)
         split = train_val_split(len(data), window, VAL_FRACTION)
         for width in widths:
-            for seed in range(seeds):
-                train = TrainSpec(
-                    epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, progress=False
-                )
-                model_spec = ModelSpec(cell, width)  # type: ignore[arg-type]
-                model = LSTMForecaster(window, model_spec, train, scaling="standard")
-                rmse = float(score_forecaster(model, data, split)["rmse"])  # type: ignore[arg-type]
+            if fit is not None:
+                scores = [float(r) for r in fit(data, split, width)]
+            else:
+                scores = [_fixed_epochs(data, split, window, cell, width, seed, epochs, lr,
+                                        batch_size) for seed in range(seeds)]  # fmt: skip
+            for seed, rmse in enumerate(scores):
                 runs.append(MemoryRun(d, width, seed, rmse))
                 if on_run is not None:
                     on_run(runs[-1])
+            if first_sufficient and sum(scores) / len(scores) < target_rmse:
+                break
     grid = pd.DataFrame([(r.d, r.units, r.rmse) for r in runs], columns=["d", "units", "rmse"])
     found = smallest_sufficient_units(grid, target_rmse)
     smallest = tuple(found[d] for d in delays)
@@ -198,3 +207,20 @@ def memory_length(
         correlation=correlation,
         monotone=monotone,
     )
+
+
+def _fixed_epochs(
+    data: Dataset,
+    split: Split,
+    window: WindowSpec,
+    cell: str,
+    width: int,
+    seed: int,
+    epochs: int,
+    lr: float,
+    batch_size: int,
+) -> float:
+    """Validation RMSE of one training for a fixed number of epochs, standard scaling."""
+    train = TrainSpec(epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, progress=False)
+    model = LSTMForecaster(window, ModelSpec(cell, width), train, scaling="standard")  # type: ignore[arg-type]
+    return float(score_forecaster(model, data, split)["rmse"])  # type: ignore[arg-type]

@@ -203,10 +203,9 @@ def claims(run: RunFolder) -> str:
             '<div class="missing" id="claims"><h3>Forum claims</h3><p>No claims checked in '
             "this run: the run folder has no claims.json.</p></div>"
         )
-    rows = [(c.claim, c.verdict, c.evidence) for c in run.claims]
-    return "<h3>Forum claims, measured</h3>" + plain_table(
-        ("claim", "verdict", "evidence"), rows, "claims"
-    )
+    rows = [(c.label, c.verdict, c.figure, c.threshold, c.evidence) for c in run.claims]
+    head = ("claim", "verdict", "figure and its interval", "the claim needs", "evidence")
+    return "<h3>Forum claims, measured</h3>" + plain_table(head, rows, "claims")
 
 
 def summary_table(run: RunFolder) -> Table:

@@ -99,8 +99,8 @@ def render_markdown(run: RunFolder, drawn: Sequence[Drawn], base: Path) -> str:
         out += ["## Forum claims, measured"]
         out.append(
             md_table(
-                ("claim", "verdict", "evidence"),
-                ((c.claim, c.verdict, c.evidence) for c in run.claims),
+                ("claim", "verdict", "figure and its interval", "the claim needs", "evidence"),
+                ((c.label, c.verdict, c.figure, c.threshold, c.evidence) for c in run.claims),
             )
         )
     out += [*_health(run), "## Every configuration", _summary(run), "## Baselines"]

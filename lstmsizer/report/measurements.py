@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from lstmsizer.intervals import describe_figures
 from lstmsizer.report.keys import (
     CAPACITY,
     CELL,
@@ -167,10 +168,24 @@ def read_claims(payload: Any) -> tuple[Claim, ...] | None:
     """Each forum claim with its verdict and evidence."""
     rows = _rows(pick(payload, CLAIMS, "claims")) if isinstance(payload, Mapping) else []
     out = tuple(
-        Claim(*(to_text(pick(r, CLAIMS, name)) for name in ("claim", "verdict", "evidence")))
+        Claim(
+            claim=to_text(pick(r, CLAIMS, "claim")),
+            verdict=to_text(pick(r, CLAIMS, "verdict")),
+            evidence=to_text(pick(r, CLAIMS, "evidence")),
+            figure=_figures(r.get("figures")),
+            threshold=to_text(r.get("threshold") or ""),
+            tested=to_text(r.get("tested") or ""),
+        )
         for r in rows
     )
     return out or None
+
+
+def _figures(payload: Any) -> str:
+    """The figures of a claims.json row as text; empty for files from before intervals."""
+    if not isinstance(payload, Mapping):
+        return ""
+    return describe_figures({k: v for k, v in payload.items() if isinstance(v, Mapping)})
 
 
 def read_health(row: Mapping[Any, Any], columns: Collection[Any]) -> Health | None:

@@ -239,11 +239,20 @@ class Speed:
 
 @dataclass(frozen=True)
 class Claim:
-    """One forum claim checked by an experiment."""
+    """One forum claim checked by an experiment: its verdict, its figures with their
+    intervals (intervals.describe_figures), what it needs of them, and what was tested."""
 
     claim: str
     verdict: str
     evidence: str
+    figure: str = ""
+    threshold: str = ""
+    tested: str = ""
+
+    @property
+    def label(self) -> str:
+        """The claim, with what was tested when that differs from its words."""
+        return self.claim + (f" ({self.tested})" if self.tested else "")
 
 
 @dataclass(frozen=True)

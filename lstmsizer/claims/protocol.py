@@ -1,0 +1,60 @@
+"""The sweep's training protocol for the claims that train outside a sweep, and paired figures."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from lstmsizer.datasets import Dataset
+from lstmsizer.forecaster import LSTMForecaster
+from lstmsizer.intervals import Interval, t_interval
+from lstmsizer.splits import Split
+from lstmsizer.sweep.plan import Configuration, SweepSpec
+from lstmsizer.sweep.runs import candidate_rates, choose_rate, fold_runs
+
+Fitted = list[tuple[dict[str, object], LSTMForecaster]]
+"""One (runs.csv row, fitted model) per seed."""
+
+
+def protocol_fits(
+    spec: SweepSpec, dataset: Dataset, splits: Sequence[Split], units: int, layers: int = 1
+) -> list[Fitted]:
+    """Every seed of LSTM(units) on every split, exactly as a sweep trains a configuration.
+
+    Early stopping on a block carved from each training part, lr cuts, restarts, and under
+    lr "auto" the rate chosen on the first split among LR_CANDIDATES by the mean loss on the
+    stopping blocks (sweep.runs.choose_rate); the other splits train at that rate.
+
+    Returns:
+        Per split, the seeds' (row, model) pairs; each row has the run's validation rmse.
+    """
+    config = Configuration("lstm", units, layers, spec.activation)
+    rates = candidate_rates(config, spec)
+    per_rate = fold_runs(config, spec, dataset, splits[0], 0, rates)
+    chosen, _ = choose_rate(config, rates, per_rate)
+    out = [per_rate[chosen]]
+    for fold, split in enumerate(splits[1:], start=1):
+        out.append(fold_runs(config, spec, dataset, split, fold, (rates[chosen],))[0])
+    return out
+
+
+def paired_change(
+    runs: pd.DataFrame, model: str, reference: pd.DataFrame, on: Sequence[str]
+) -> Interval:
+    """A model's RMSE change over a reference's, (model - reference) / reference, paired.
+
+    Pairs the model's runs (one row per seed x fold: config, seed, fold, rmse) with the
+    reference's rows on the `on` columns (seed and fold, or fold alone for a baseline) and
+    gives the mean change with its paired t interval; negative means the model is better.
+    """
+    mine = runs[runs["config"] == model]
+    both = mine.merge(reference[[*on, "rmse"]], on=list(on), suffixes=("", "_ref"))
+    change = (both["rmse"] - both["rmse_ref"]) / both["rmse_ref"]
+    return t_interval(change.to_numpy(dtype=float))
+
+
+def rmse_of(fitted: Fitted) -> np.ndarray:
+    """The validation RMSE of each seed."""
+    return np.array([float(row["rmse"]) for row, _ in fitted])  # type: ignore[arg-type]
