@@ -160,8 +160,9 @@ def _trend_interval(
 
 
 def multiples_of_32_are_faster(ctx: Context) -> Claim:
-    """Training step time per FLOP of multiples of 32 against their neighbours, interleaved
-    rounds repeated until the interval leaves the threshold or the time limit."""
+    """Training step time per FLOP of multiples of 32 against their neighbours: blocks of
+    interleaved rounds until the interval is within +/- rules.SPEED_PRECISION or the time
+    limit, widened by the device's run-to-run drift (rules.SPEED_DRIFT)."""
     s = ctx.settings
     gpu = resolve_device(None).type == "cuda"
     found = time_pairs(
