@@ -16,7 +16,7 @@ from helpers import patch_sweep_baselines, run_main
 
 from lstmsizer.errors import JournalError, LstmsizerWarning, OptionError, StorageError
 from lstmsizer.secrets import mask_url, redact
-from lstmsizer.sweep import SweepSpec
+from lstmsizer.sweep import SweepSpec, processes
 from lstmsizer.sweep import engine as engine_module
 from lstmsizer.sweep.journal import TornJournalWarning, check_journal
 from lstmsizer.sweep.plan import configurations
@@ -328,7 +328,7 @@ def test_a_worker_whose_storage_failed_exits_with_the_storage_status(
     monkeypatch.setattr(engine_module.os, "_exit", exit_now)
     # what a worker sets up for itself must not touch the test process
     monkeypatch.setattr(engine_module.signal, "signal", lambda *args: None)
-    monkeypatch.setattr(engine_module, "_die_with_parent", lambda parent: None)
+    monkeypatch.setattr(processes, "die_with_parent", lambda parent: None)
     with pytest.raises(SystemExit) as info:
         engine_module._worker_main(None, 0, os.getpid())  # type: ignore[arg-type]
     assert info.value.code == engine_module.STORAGE_EXIT == 3

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 import math
 import multiprocessing as mp
 import os
 import signal
-import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.process import BaseProcess
 from pathlib import Path
@@ -21,6 +19,7 @@ from lstmsizer.datasets import Dataset
 from lstmsizer.errors import StorageError
 from lstmsizer.models import keras_parameter_count
 from lstmsizer.splits import Split, rolling_origin_folds
+from lstmsizer.sweep import processes
 from lstmsizer.sweep.plan import Configuration, SweepSpec, fingerprint
 from lstmsizer.sweep.runs import FoldRuns, train_configuration
 from lstmsizer.sweep.storage import open_storage, quiet_optuna, storage_error, storage_guard
@@ -44,24 +43,10 @@ from lstmsizer.sweep.study import (
 SEARCH_BATCH_SIZES = (16, 32, 64, 128)
 STORAGE_EXIT = 3
 """Exit status of a worker process whose storage failed; the parent raises StorageError."""
-STOP_SIGNALS = tuple(
-    getattr(signal, s) for s in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, s)
-)
-"""Signals that stop a sweep: Ctrl-C, kill, and the terminal closing."""
-GRACE_SECONDS = 5.0
-"""How long stopped workers have to record their trials as failed before they are killed."""
 
 
 class RunFailed(Exception):
     """Every run of a configuration failed for a reason re-running would not change."""
-
-
-class Interrupted(KeyboardInterrupt):
-    """A worker stopped by a signal: Optuna fails its trial, the worker exits 128 + signum."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.signum = signum
 
 
 @dataclass
@@ -236,11 +221,7 @@ def work(
 def _worker_main(job: Job, worker: int, parent: int) -> None:
     """One worker process: quiet when stopped by a signal, and gone with the sweep's process."""
     try:
-        for stop in STOP_SIGNALS:
-            signal.signal(stop, _interrupt)
-        _die_with_parent(parent)
-        if hasattr(signal, "pthread_sigmask"):  # blocked by _signals_held
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+        processes.start_worker(parent)
         work(job, worker)
     except KeyboardInterrupt as exc:  # quietly: the parent says "interrupted" once
         os._exit(128 + getattr(exc, "signum", signal.SIGINT))
@@ -271,7 +252,7 @@ def _run(job: Job, workers: int, progress: Callable[[int, int], None]) -> optuna
     context = mp.get_context("spawn")
     procs: list[BaseProcess] = []
     try:
-        with _signals_held():
+        with processes.signals_held():
             for k in range(workers):
                 proc = context.Process(target=_worker_main, args=(job, k, os.getpid()))
                 proc.daemon = True
@@ -281,7 +262,7 @@ def _run(job: Job, workers: int, progress: Callable[[int, int], None]) -> optuna
             progress(finished(study.get_trials(deepcopy=False), job), total(job))
             time.sleep(0.5)
     finally:
-        _stop(procs)
+        processes.stop(procs)
     progress(finished(study.get_trials(deepcopy=False), job), total(job))
     bad = [p.exitcode for p in procs if p.exitcode not in (0, None)]
     if STORAGE_EXIT in bad:
@@ -289,67 +270,3 @@ def _run(job: Job, workers: int, progress: Callable[[int, int], None]) -> optuna
     if bad:
         raise RuntimeError(f"sweep worker processes exited with codes {bad}")
     return study
-
-
-def _interrupt(signum: int, frame: object) -> None:
-    for stop in STOP_SIGNALS:  # one stop: a second signal must not cut short the trial's FAIL
-        signal.signal(stop, _ignore)
-    raise Interrupted(signum)
-
-
-def _ignore(signum: int, frame: object) -> None:
-    """A signal after the first. Not SIG_IGN: Python reports a signal already pending then."""
-
-
-def _die_with_parent(parent: int) -> None:
-    """Have Linux send this worker SIGTERM when the sweep's process dies, kill -9 included.
-
-    The kernel does it at once, where polling os.getppid() between runs would leave a worker
-    training on for up to a whole fold. Elsewhere a no-op: the parent's own stop remains.
-    """
-    if not sys.platform.startswith("linux"):
-        return
-    import ctypes
-
-    pr_set_pdeathsig = 1
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
-    except (OSError, AttributeError):
-        return
-    if os.getppid() != parent:  # it died before prctl, so no signal will come
-        raise Interrupted(signal.SIGTERM)
-
-
-@contextlib.contextmanager
-def _signals_held() -> Iterator[None]:
-    """Block the stop signals while workers start. Each worker inherits the block and lifts it
-    once its handlers are in place, so a Ctrl-C during its start-up is quiet too; this process
-    receives a signal that came meanwhile when the block ends."""
-    if not hasattr(signal, "pthread_sigmask"):
-        yield
-        return
-    from multiprocessing import resource_tracker
-
-    resource_tracker.ensure_running()  # starting it later would unblock SIGINT and SIGTERM
-    before = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, before)
-
-
-def _stop(procs: list[BaseProcess]) -> None:
-    """End the workers still running: SIGTERM, then SIGKILL for those not gone within the grace."""
-    for proc in procs:
-        if proc.is_alive():
-            proc.terminate()
-    deadline = time.monotonic() + GRACE_SECONDS
-    try:
-        for proc in procs:
-            proc.join(max(0.0, deadline - time.monotonic()))
-    except KeyboardInterrupt:  # a second Ctrl-C or signal: kill them now
-        pass
-    for proc in procs:
-        if proc.is_alive():
-            proc.kill()
-        proc.join()
