@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,9 +16,13 @@ from lstmsizer.contract import Forecaster
 from lstmsizer.datasets import Dataset
 from lstmsizer.forecaster import LSTMForecaster
 from lstmsizer.metrics import METRICS, score
+from lstmsizer.progress import progress_bar
 from lstmsizer.splits import Split, train_val_split
 
 COLUMNS = ("model", "kind", *METRICS, "parameters", "seconds")
+
+BaselineCallback = Callable[[int, dict[str, object]], None]
+"""Called after each baseline is fitted and scored with (its index, its table row)."""
 
 
 @dataclass
@@ -69,6 +73,33 @@ def score_forecaster(
     return row
 
 
+def baseline_rows(
+    baselines: Sequence[Forecaster],
+    dataset: Dataset,
+    split: Split,
+    callback: BaselineCallback | None = None,
+) -> list[dict[str, object]]:
+    """Fit each baseline on the training part and score it on the validation targets.
+
+    Args:
+        baselines: Unfitted forecasters, scored in this order.
+        dataset: The series (and extra features).
+        split: Where training ends and validation starts.
+        callback: Called after each baseline, e.g. to advance a progress bar.
+
+    Returns:
+        One table row per baseline, kind "baseline".
+    """
+    rows = []
+    for index, baseline in enumerate(baselines):
+        row = score_forecaster(baseline, dataset, split)
+        row.update(kind="baseline", parameters=np.nan)
+        rows.append(row)
+        if callback is not None:
+            callback(index, row)
+    return rows
+
+
 def fit_and_score(
     dataset: Dataset,
     window: WindowSpec,
@@ -88,7 +119,8 @@ def fit_and_score(
         train: The training settings.
         split: Validation share and scaling; val_fraction 0 trains on everything.
         steps: Number of future values to forecast; defaults to the horizon.
-        baselines: Forecasters to compare with; defaults to every baseline.
+        baselines: Forecasters to compare with; defaults to every baseline. Their progress
+            shows as a "baselines" bar when train.progress says so.
 
     Returns:
         FitResult with the sorted table and the next forecast.
@@ -105,10 +137,10 @@ def fit_and_score(
     rows[0]["seconds"] = float(rows[0]["seconds"]) + fit_seconds  # type: ignore[arg-type]
     if baselines is None:
         baselines = default_baselines(window.lags, window.horizon)
-    for baseline in baselines:
-        row = score_forecaster(baseline, dataset, cut)
-        row.update(kind="baseline", parameters=np.nan)
-        rows.append(row)
+    with progress_bar("baselines", len(baselines), train.progress) as ticker:
+        rows += baseline_rows(
+            baselines, dataset, cut, lambda _, row: ticker.advance(str(row["model"]))
+        )
     table = pd.DataFrame(rows, columns=list(COLUMNS)).sort_values("rmse", kind="stable")
     forecast = lstm.forecast(dataset.values, steps, X)
     return FitResult(dataset, cut, lstm, table.reset_index(drop=True), forecast)

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
 import lstmsizer
+from lstmsizer import statbaselines
 from lstmsizer.baselines import (
     Drift,
     LinearAR,
@@ -28,9 +31,20 @@ from lstmsizer.baselines import (
     naive_forecast,
     seasonal_naive_forecast,
 )
+from lstmsizer.config import ModelSpec, TrainSpec, WindowSpec
 from lstmsizer.contract import Forecaster
+from lstmsizer.datasets import resolve
 from lstmsizer.errors import DataError, NotFittedError, OptionError
-from lstmsizer.statbaselines import AutoARIMA, AutoETS, _select_by_aic, ets_candidates
+from lstmsizer.evaluation import baseline_rows
+from lstmsizer.splits import train_val_split
+from lstmsizer.statbaselines import (
+    AutoARIMA,
+    AutoETS,
+    _select_by_aic,
+    arima_candidates,
+    ets_candidates,
+    kpss_differences,
+)
 
 LAGS = 4
 NAMES = [model.name for model in default_baselines(LAGS)]
@@ -299,3 +313,150 @@ def test_default_baselines_order_and_names() -> None:
         "poly AR(12, deg 2)",
     ]
     assert all(m.horizon == 2 for m in models)
+
+
+def ar1_series(n: int, seed: int = 3) -> np.ndarray:
+    """A stationary AR(1) around 5, so a KPSS test keeps d = 0."""
+    e = np.random.default_rng(seed).normal(size=n)
+    y = np.empty(n)
+    y[0] = e[0]
+    for t in range(1, n):
+        y[t] = 0.5 * y[t - 1] + e[t]
+    return 5.0 + y
+
+
+def direct_fit(model: Forecaster, window: np.ndarray) -> Any:
+    """The chosen model fitted straight through statsmodels on the given values."""
+    from statsmodels.tsa.arima.model import ARIMA
+    from statsmodels.tsa.statespace.exponential_smoothing import ExponentialSmoothing
+
+    chosen = model.results_.model  # type: ignore[attr-defined]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if isinstance(model, AutoARIMA):
+            return ARIMA(window, order=chosen.order, trend=chosen.trend).fit(cov_type="none")
+        period = chosen.seasonal_periods if chosen.seasonal else None
+        return ExponentialSmoothing(
+            window, trend=chosen.trend, damped_trend=chosen.damped_trend, seasonal=period
+        ).fit(disp=False, cov_type="none")
+
+
+@pytest.mark.parametrize("horizon", [1, 3])
+@pytest.mark.parametrize("build", [AutoETS, AutoARIMA])
+def test_a_long_training_part_is_fitted_on_its_last_values(
+    build: Callable[..., Forecaster], horizon: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(statbaselines, "FIT_VALUES", 60)
+    y, train_end = ar1_series(130), 100
+    model = build(horizon=horizon).fit(y, train_end=train_end)
+    assert isinstance(model, (AutoETS, AutoARIMA))
+    assert model.start_ == 40 and model.results_.nobs == 60
+    assert re.fullmatch(r"(ETS|ARIMA)\(.*\) on the last 60 values(, d by KPSS)?", model.name)
+    reference = direct_fit(model, y[40:train_end])
+    np.testing.assert_allclose(model.results_.params, reference.params, rtol=1e-10)
+    # Every origin of the validation block, and some before and inside the fitted window.
+    origins = [5, 39, 40, 41, 70, *range(train_end, y.size - horizon + 1), y.size]
+    out = model.predict(y, origins)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for row, origin in enumerate(origins):
+            if origin > train_end:  # the fitted state updated with the values that follow
+                expected = reference.append(y[train_end:origin]).forecast(horizon)
+            elif origin == train_end:
+                expected = reference.forecast(horizon)
+            elif origin >= 40:  # inside the window: a dynamic prediction from the origin
+                at = origin - 40
+                steps = reference.get_prediction(start=at, end=at + horizon - 1, dynamic=True)
+                expected = steps.predicted_mean
+            else:  # before the window: the same parameters filtered from y[0]
+                expected = reference.apply(y[:origin]).forecast(horizon)
+            np.testing.assert_allclose(out[row], expected, rtol=1e-8, err_msg=str(origin))
+
+
+@pytest.mark.parametrize("build", [AutoETS, AutoARIMA])
+def test_a_training_part_of_fit_values_or_fewer_is_fitted_whole(
+    build: Callable[[], Forecaster], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(statbaselines, "FIT_VALUES", 60)
+    y = ar1_series(130)
+    model = build().fit(y, train_end=60)
+    assert isinstance(model, (AutoETS, AutoARIMA))
+    assert model.start_ == 0 and model.results_.nobs == 60
+    assert re.fullmatch(r"(ETS|ARIMA)\([^)]*\)", model.name)
+    reference = direct_fit(model, y[:60])
+    np.testing.assert_allclose(model.results_.params, reference.params, rtol=1e-10)
+
+
+def test_a_cut_ets_fit_skips_seasons_over_long_season(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(statbaselines, "FIT_VALUES", 60)
+    y = seasonal_series(120)
+    seasonal = AutoETS(period=4).fit(y, train_end=100)
+    assert seasonal.name.endswith(",A) on the last 60 values")
+    monkeypatch.setattr(statbaselines, "LONG_SEASON", 3)
+    cut = AutoETS(period=4).fit(y, train_end=100)
+    assert re.fullmatch(r"ETS\(A,(N|A|Ad),N\) on the last 60 values, season 4 not tried", cut.name)
+    assert AutoETS(period=4).fit(y, train_end=60).name.endswith(",A)")  # not cut: tried
+
+
+def test_arima_chooses_d_by_kpss_and_fixes_the_drift_on_a_cut_fit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rng = np.random.default_rng(4)
+    walk = (0.3 + rng.normal(size=400)).cumsum()
+    assert kpss_differences(walk) == 1
+    assert kpss_differences(ar1_series(400)) == 0
+    assert kpss_differences(np.full(50, 2.0)) == 0
+    assert len(arima_candidates()) == 27
+    assert len(arima_candidates(0)) == 9 and len(arima_candidates(1)) == 18
+    with_drift = [
+        b
+        for _, b in arima_candidates(1, 0.25)
+        if isinstance(b, functools.partial) and b.keywords["trend"] == "t"
+    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert with_drift[0](walk).params[0] == 0.25
+    monkeypatch.setattr(statbaselines, "FIT_VALUES", 100)
+    model = AutoARIMA().fit(walk, train_end=300)
+    assert model.results_.model.order[1] == 1 and ", d by KPSS" in model.name
+    if model.results_.model.trend == "t":
+        mean_step = (walk[299] - walk[0]) / 299
+        assert model.results_.params[0] == pytest.approx(mean_step, rel=1e-12)
+        assert model.name.endswith(", drift from all values")
+
+
+def test_the_callback_is_called_once_per_baseline() -> None:
+    data = resolve(SERIES)
+    split = train_val_split(len(data), WindowSpec(lags=LAGS), 0.25)
+    calls: list[tuple[int, object]] = []
+    rows = baseline_rows(
+        default_baselines(LAGS), data, split, lambda i, row: calls.append((i, row["model"]))
+    )
+    assert calls == [(i, row["model"]) for i, row in enumerate(rows)]
+    assert len(rows) == len(NAMES) and all(row["kind"] == "baseline" for row in rows)
+
+
+def test_fit_shows_one_baselines_tick_per_baseline(monkeypatch: pytest.MonkeyPatch) -> None:
+    import lstmsizer.evaluation
+
+    bars: list[tuple[str, int | None, bool | None]] = []
+    ticks: list[str] = []
+
+    class Recorder:
+        def advance(self, note: str = "") -> None:
+            ticks.append(note)
+
+    @contextlib.contextmanager
+    def recording_bar(label: str, total: int | None, show: bool | None) -> Iterator[Recorder]:
+        bars.append((label, total, show))
+        yield Recorder()
+
+    monkeypatch.setattr(lstmsizer.evaluation, "progress_bar", recording_bar)
+    baselines: list[Forecaster] = [Naive(), Drift()]
+    train = TrainSpec(epochs=1, progress=False)
+    result = lstmsizer.fit(
+        resolve(SERIES), WindowSpec(lags=LAGS), ModelSpec(units=2), train, baselines=baselines
+    )
+    assert bars == [("baselines", 2, False)]
+    assert ticks == ["naive", "drift"]
+    assert set(ticks) < set(result.table["model"])

@@ -82,7 +82,7 @@ def sweep(
     check_storage(storage)
     configs = configurations(spec, 1 + dataset.features.shape[1])
     check_configurations(spec, configs)
-    job = Job(spec, dataset, storage, name, run_dir, {c.id: c for c in configs})
+    job = Job(spec, dataset, storage, name, run_dir, {c.id: c for c in configs}, progress)
     # a series too short for the folds fails here, before any study or worker starts
     folds, _ = rolling_origin_folds(len(dataset), spec.window, spec.folds, spec.test_fraction)
     claim_folder(run_dir, name, dataset.name)

@@ -59,6 +59,7 @@ class Job:
     study: str
     run_dir: Path
     configs: dict[str, Configuration] = field(default_factory=dict)
+    progress: bool | None = None  # the sweep's --progress, for the bars of the parent process
 
     @property
     def folds(self) -> tuple[list[Split], Split]:

@@ -150,7 +150,7 @@ def finish(study: optuna.Study, job: Job, seconds: float) -> SweepResult:
     spec, dataset = job.spec, job.dataset
     folds, test = job.folds
     runs, trained = collect_runs(study, job)
-    baseline_runs = pd.DataFrame(score_baselines(spec, dataset, folds))
+    baseline_runs = pd.DataFrame(score_baselines(spec, dataset, folds, job.progress))
     table = add_paired_columns(summarize(runs), runs)
     baselines = summarize_baselines(baseline_runs)
     n_features = 1 + dataset.features.shape[1]
@@ -172,7 +172,8 @@ def finish(study: optuna.Study, job: Job, seconds: float) -> SweepResult:
         model, test_row = final_model(job, config, folds, test)
     test_rows = [{**test_row, "kind": "lstm"}]
     if test.val_origins.size:
-        test_rows += [{**r, "kind": "baseline"} for r in score_baselines(spec, dataset, [test])]
+        scored = score_baselines(spec, dataset, [test], job.progress)
+        test_rows += [{**r, "kind": "baseline"} for r in scored]
     test_table = pd.DataFrame(test_rows).drop(columns=["fold"], errors="ignore")
     lr_search, curves = collect_training(study, runs)
     info = {
