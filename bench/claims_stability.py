@@ -35,7 +35,11 @@ def one_run(full: bool, keep: Path | None, k: int) -> tuple[dict[str, Any], floa
         out.parent.mkdir(parents=True, exist_ok=True)
         command = [sys.executable, "-m", "lstmsizer", "claims", "--no-progress", "--out", str(out)]
         start = time.perf_counter()
-        subprocess.run([*command, *(["--full"] if full else [])], check=True, capture_output=True)
+        done = subprocess.run(
+            [*command, *(["--full"] if full else [])], capture_output=True, text=True
+        )
+        if done.returncode != 0:
+            sys.exit(f"run {k} failed with status {done.returncode}:\n{done.stderr}")
         return json.loads(out.read_text()), time.perf_counter() - start
 
 

@@ -9,18 +9,15 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from numpy.typing import NDArray
 
-from lstmsizer.baselines import LinearAR
 from lstmsizer.claims import rules
-from lstmsizer.claims.protocol import paired_change, protocol_fits, rmse_of
+from lstmsizer.claims.protocol import protocol_fits, rmse_of
 from lstmsizer.claims.result import FULL, Claim, Settings, figure
 from lstmsizer.claims.timing import PRECISE, time_pairs
-from lstmsizer.codegen import config_label
 from lstmsizer.config import WindowSpec
-from lstmsizer.datasets import Dataset, get
-from lstmsizer.diagnostics import deep_vs_wide, memory_length, model_gradients
+from lstmsizer.datasets import Dataset
+from lstmsizer.diagnostics import memory_length, model_gradients
 from lstmsizer.diagnostics.memory import width_trend
 from lstmsizer.diagnostics.result import plain
 from lstmsizer.forecaster import LSTMForecaster
@@ -28,12 +25,11 @@ from lstmsizer.intervals import (
     Interval,
     bootstrap_interval,
     correlation,
-    correlation_interval,
     ratio_interval,
     widen_ratio,
 )
 from lstmsizer.splits import Split, rolling_origin_folds, train_val_split
-from lstmsizer.sweep import SweepResult, SweepSpec, sweep
+from lstmsizer.sweep import SweepSpec
 from lstmsizer.training import resolve_device
 
 VAL_FRACTION = 0.2
@@ -80,7 +76,7 @@ class Context:
         return self.dataset.features if self.dataset.features.shape[1] else None
 
 
-def _claim(
+def make_claim(
     claim: str,
     verdict: rules.Verdict,
     numbers: dict[str, Any],
@@ -132,7 +128,7 @@ def more_units_for_longer_windows(ctx: Context) -> Claim:
     numbers["rmse"] = [[r.d, r.units, r.seed, r.rmse] for r in found.runs]
     tested = _scaled(f"delays 1 to {max(s.memory_delays)}", "delays up to 8, more seeds", ctx)
     figures = {"Spearman correlation": figure(rho)}
-    return _claim(MEMORY, verdict, numbers, figures, rules.MEMORY_NEEDS.says, tested)
+    return make_claim(MEMORY, verdict, numbers, figures, rules.MEMORY_NEEDS.says, tested)
 
 
 def _trend_interval(
@@ -195,7 +191,7 @@ def multiples_of_32_are_faster(ctx: Context) -> Claim:
     numbers["one_run_interval"] = found.ratio
     figures = {"time per FLOP": figure(ratio, "x")}
     tested = "tensor-core tiles: widths around 64, 128, 256 and 512 on the GPU" if gpu else ""
-    return _claim(SPEED, verdict, numbers, figures, rules.SPEED_NEEDS.says, tested)
+    return make_claim(SPEED, verdict, numbers, figures, rules.SPEED_NEEDS.says, tested)
 
 
 def _stopped(found: Any) -> str:
@@ -225,10 +221,10 @@ def wide_layers_make_gradients_vanish(ctx: Context) -> Claim:
     verdict = rules.gradients_verdict(narrow, wide, at_init, after)
     numbers = {"units": s.gradient_units, "init_ratios": init, "trained_ratios": trained}
     numbers["lr"] = {u: fitted[u][0][1].train.lr for u in fitted}
-    numbers["epochs"] = {u: [_epochs(m) for _, m in fitted[u]] for u in fitted}
+    numbers["epochs"] = {u: [epochs_of(m) for _, m in fitted[u]] for u in fitted}
     figures = {"at init": figure(at_init, "x"), "trained": figure(after, "x")}
     tested = _scaled(f"{wide} units against {narrow}", "256 units against 4", ctx)
-    return _claim(GRADIENTS, verdict, numbers, figures, rules.GRADIENTS_NEED.says, tested)
+    return make_claim(GRADIENTS, verdict, numbers, figures, rules.GRADIENTS_NEED.says, tested)
 
 
 def _init_ratio(
@@ -240,113 +236,8 @@ def _init_ratio(
     return model_gradients(twin, y, split.val_origins, X, at_init=True).saliency_ratio
 
 
-def _epochs(model: LSTMForecaster) -> int:
+def epochs_of(model: LSTMForecaster) -> int:
     return model.history_.epochs if model.history_ else 0
-
-
-def _small_sweep(ctx: Context, data: Dataset, folder: str, **grid: Any) -> SweepResult:
-    spec = ctx.spec(**grid)
-    return sweep(data, spec=spec, out=ctx.workdir / folder, workers=1, progress=False)
-
-
-def stacking_beats_width(ctx: Context) -> Claim:
-    """A stacked LSTM against one layer of the same parameter budget, paired over seeds x
-    folds of a sweep (scaled down to 3 x 16 by default)."""
-    s = ctx.settings
-    found = _small_sweep(
-        ctx, ctx.dataset, "deep-vs-wide", units=(s.depth_units,), layers=(s.depth_layers,)
-    )
-    pairs = deep_vs_wide(found.table).pairs
-    threshold = rules.DEPTH_NEEDS.says
-    if not pairs:
-        verdict = (rules.CANNOT_TELL, "no equal-budget pair was trained")
-        return _claim(DEPTH, verdict, {}, {}, threshold)
-    p = pairs[0]
-    deep = config_label("lstm", p.deep_units, p.deep_layers)
-    wide = config_label("lstm", p.wide_units)
-    wide_runs = found.runs[found.runs["config"] == p.wide_config]
-    difference = paired_change(found.runs, p.deep_config, wide_runs, ("seed", "fold"))
-    means = (p.deep_mean_rmse, p.wide_mean_rmse)
-    verdict = rules.depth_verdict(difference, deep, wide, means)
-    numbers = {**p.to_dict(), "seeds": s.seeds, "folds": s.folds, "epochs": s.epochs}
-    figures = {"deep minus wide RMSE": figure(difference, "%")}
-    tested = f"tested as {deep} vs {wide} at an equal parameter budget"
-    if p.deep_units != 128 or p.deep_layers != 3:
-        tested += " (scaled down; --full tests 3 x 128 against its equal-budget width)"
-    return _claim(DEPTH, verdict, numbers, figures, threshold, tested)
-
-
-def one_unit_is_linear(ctx: Context) -> Claim:
-    """LSTM(1) against linear AR on the same lags of the target alone, paired over seeds x
-    folds, and how closely their forecasts agree."""
-    y = ctx.dataset.values
-    target_only = dataclasses.replace(ctx.dataset, features=np.empty((len(y), 0)), feature_names=())
-    folds = ctx.folds
-    fitted = protocol_fits(ctx.spec(), target_only, folds, 1)
-    rows, ar_rmse, agree, truth = [], [], [], []
-    for fold, (split, runs) in enumerate(zip(folds, fitted, strict=True)):
-        origins = split.val_origins
-        ar = LinearAR(ctx.lags).fit(y[: split.n], train_end=split.train_end)
-        ar_pred = ar.predict(y, origins)[:, 0]
-        ar_rmse.append({"fold": fold, "rmse": _rmse(ar_pred, y[origins])})
-        for row, model in runs:
-            pred = model.predict(y, origins)[:, 0]
-            rows.append({"config": "lstm-u1-l1", "seed": row["seed"], "fold": fold,
-                         "rmse": row["rmse"]})  # fmt: skip
-            agree.append(pred)
-            truth.append(ar_pred)
-    runs_frame, ar_frame = pd.DataFrame(rows), pd.DataFrame(ar_rmse)
-    change = paired_change(runs_frame, "lstm-u1-l1", ar_frame, ("fold",))
-    pooled = correlation_interval(np.concatenate(agree), np.concatenate(truth), seed=ctx.seed)
-    means = (float(runs_frame["rmse"].mean()), float(ar_frame["rmse"].mean()))
-    verdict = rules.linear_unit_verdict(change, pooled, means)
-    numbers = {
-        "lstm_rmse": runs_frame.to_dict("records"),
-        "linear_ar_rmse": ar_frame.to_dict("records"),
-        "lr": fitted[0][0][1].train.lr,
-        "epochs": [_epochs(m) for runs in fitted for _, m in runs],
-        "under_trained": sum(
-            bool(m.history_ and m.history_.under_trained) for runs in fitted for _, m in runs
-        ),
-    }
-    figures = {
-        "RMSE change of LSTM(1) over linear AR": figure(change, "%"),
-        "forecast correlation": figure(pooled),
-    }
-    threshold = f"{rules.LINEAR_NEEDS.says} {rules.LINEAR_CORRELATION.says}"
-    return _claim(LINEAR_UNIT, verdict, numbers, figures, threshold)
-
-
-def _rmse(pred: NDArray[np.float64], target: NDArray[np.float64]) -> float:
-    return float(np.sqrt(np.mean((pred - target) ** 2)))
-
-
-def linear_series_needs_no_lstm(ctx: Context) -> Claim:
-    """A small units sweep on the `ar` generator: is its best LSTM better than its best
-    baseline, paired over seeds x folds?"""
-    s = ctx.settings
-    data = get("ar", n=s.linear_n, seed=ctx.seed)
-    found = _small_sweep(ctx, data, "linear-series", units=s.linear_units, layers=(1,))
-    best = found.table.sort_values(["mean_rmse", "parameters"]).iloc[0]
-    baseline = found.baselines.sort_values("mean_rmse").iloc[0]
-    ref = found.baseline_runs[found.baseline_runs["model"] == baseline["model"]]
-    change = paired_change(found.runs, str(best["config"]), ref, ("fold",))
-    label = config_label("lstm", int(best["units"]), int(best["layers"]))
-    means = (float(best["mean_rmse"]), float(baseline["mean_rmse"]))
-    verdict = rules.linear_series_verdict(change, label, str(baseline["model"]), means)
-    rec = found.recommendation
-    numbers = {
-        "best_lstm": str(best["config"]),
-        "lstm_rmse": means[0],
-        "baseline": str(baseline["model"]),
-        "baseline_rmse": means[1],
-        "recommended": rec.config,
-        "lstm_needed": rec.lstm_needed,
-        "units": s.linear_units,
-        "n": s.linear_n,
-    }
-    figures = {f"RMSE change of {label} over {baseline['model']}": figure(change, "%")}
-    return _claim(LINEAR_SERIES, verdict, numbers, figures, rules.NO_LSTM_NEEDS.says)
 
 
 def _scaled(quick: str, full: str, ctx: Context) -> str:

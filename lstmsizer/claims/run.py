@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from lstmsizer.claims import comparisons as cmp
 from lstmsizer.claims import experiments as ex
 from lstmsizer.claims.result import FULL, QUICK, Claim, ClaimsResult, Settings
 from lstmsizer.config import WindowSpec
@@ -22,9 +23,9 @@ EXPERIMENTS: tuple[tuple[str, Callable[[ex.Context], Claim]], ...] = (
     (ex.MEMORY, ex.more_units_for_longer_windows),
     (ex.SPEED, ex.multiples_of_32_are_faster),
     (ex.GRADIENTS, ex.wide_layers_make_gradients_vanish),
-    (ex.DEPTH, ex.stacking_beats_width),
-    (ex.LINEAR_UNIT, ex.one_unit_is_linear),
-    (ex.LINEAR_SERIES, ex.linear_series_needs_no_lstm),
+    (ex.DEPTH, cmp.stacking_beats_width),
+    (ex.LINEAR_UNIT, cmp.one_unit_is_linear),
+    (ex.LINEAR_SERIES, cmp.linear_series_needs_no_lstm),
 )
 
 

@@ -1,0 +1,134 @@
+"""The claims that compare validation RMSE, paired over seeds x folds: deep against wide,
+LSTM(1) against linear AR, and the best LSTM against the best baseline on a linear series."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from lstmsizer.baselines import LinearAR
+from lstmsizer.claims import rules
+from lstmsizer.claims.experiments import (
+    DEPTH,
+    LINEAR_SERIES,
+    LINEAR_UNIT,
+    Context,
+    epochs_of,
+    make_claim,
+)
+from lstmsizer.claims.protocol import paired_change, protocol_fits
+from lstmsizer.claims.result import Claim, figure
+from lstmsizer.codegen import config_label
+from lstmsizer.datasets import Dataset, get
+from lstmsizer.diagnostics import deep_vs_wide
+from lstmsizer.intervals import correlation_interval
+from lstmsizer.sweep import SweepResult, sweep
+
+
+def _small_sweep(ctx: Context, data: Dataset, folder: str, **grid: Any) -> SweepResult:
+    spec = ctx.spec(**grid)
+    return sweep(data, spec=spec, out=ctx.workdir / folder, workers=1, progress=False)
+
+
+def stacking_beats_width(ctx: Context) -> Claim:
+    """A stacked LSTM against one layer of the same parameter budget, paired over seeds x
+    folds of a sweep (scaled down to 3 x 16 by default)."""
+    s = ctx.settings
+    found = _small_sweep(
+        ctx, ctx.dataset, "deep-vs-wide", units=(s.depth_units,), layers=(s.depth_layers,)
+    )
+    pairs = deep_vs_wide(found.table).pairs
+    threshold = rules.DEPTH_NEEDS.says
+    if not pairs:
+        verdict = (rules.CANNOT_TELL, "no equal-budget pair was trained")
+        return make_claim(DEPTH, verdict, {}, {}, threshold)
+    p = pairs[0]
+    deep = config_label("lstm", p.deep_units, p.deep_layers)
+    wide = config_label("lstm", p.wide_units)
+    wide_runs = found.runs[found.runs["config"] == p.wide_config]
+    difference = paired_change(found.runs, p.deep_config, wide_runs, ("seed", "fold"))
+    means = (p.deep_mean_rmse, p.wide_mean_rmse)
+    verdict = rules.depth_verdict(difference, deep, wide, means)
+    numbers = {**p.to_dict(), "seeds": s.seeds, "folds": s.folds, "epochs": s.epochs}
+    figures = {"deep minus wide RMSE": figure(difference, "%")}
+    tested = f"tested as {deep} vs {wide} at an equal parameter budget"
+    if p.deep_units != 128 or p.deep_layers != 3:
+        tested += " (scaled down; --full tests 3 x 128 against its equal-budget width)"
+    return make_claim(DEPTH, verdict, numbers, figures, threshold, tested)
+
+
+def one_unit_is_linear(ctx: Context) -> Claim:
+    """LSTM(1) against linear AR on the same lags of the target alone, paired over seeds x
+    folds, and how closely their forecasts agree."""
+    y = ctx.dataset.values
+    target_only = dataclasses.replace(ctx.dataset, features=np.empty((len(y), 0)), feature_names=())
+    folds = ctx.folds
+    fitted = protocol_fits(ctx.spec(), target_only, folds, 1)
+    rows, ar_rmse, agree, truth = [], [], [], []
+    for fold, (split, runs) in enumerate(zip(folds, fitted, strict=True)):
+        origins = split.val_origins
+        ar = LinearAR(ctx.lags).fit(y[: split.n], train_end=split.train_end)
+        ar_pred = ar.predict(y, origins)[:, 0]
+        ar_rmse.append({"fold": fold, "rmse": _rmse(ar_pred, y[origins])})
+        for row, model in runs:
+            pred = model.predict(y, origins)[:, 0]
+            rows.append({"config": "lstm-u1-l1", "seed": row["seed"], "fold": fold,
+                         "rmse": row["rmse"]})  # fmt: skip
+            agree.append(pred)
+            truth.append(ar_pred)
+    runs_frame, ar_frame = pd.DataFrame(rows), pd.DataFrame(ar_rmse)
+    change = paired_change(runs_frame, "lstm-u1-l1", ar_frame, ("fold",))
+    pooled = correlation_interval(np.concatenate(agree), np.concatenate(truth), seed=ctx.seed)
+    means = (float(runs_frame["rmse"].mean()), float(ar_frame["rmse"].mean()))
+    verdict = rules.linear_unit_verdict(change, pooled, means)
+    numbers = {
+        "lstm_rmse": runs_frame.to_dict("records"),
+        "linear_ar_rmse": ar_frame.to_dict("records"),
+        "lr": fitted[0][0][1].train.lr,
+        "epochs": [epochs_of(m) for runs in fitted for _, m in runs],
+        "under_trained": sum(
+            bool(m.history_ and m.history_.under_trained) for runs in fitted for _, m in runs
+        ),
+    }
+    figures = {
+        "RMSE change of LSTM(1) over linear AR": figure(change, "%"),
+        "forecast correlation": figure(pooled),
+    }
+    threshold = f"{rules.LINEAR_NEEDS.says} {rules.LINEAR_CORRELATION.says}"
+    return make_claim(LINEAR_UNIT, verdict, numbers, figures, threshold)
+
+
+def _rmse(pred: NDArray[np.float64], target: NDArray[np.float64]) -> float:
+    return float(np.sqrt(np.mean((pred - target) ** 2)))
+
+
+def linear_series_needs_no_lstm(ctx: Context) -> Claim:
+    """A small units sweep on the `ar` generator: is its best LSTM better than its best
+    baseline, paired over seeds x folds?"""
+    s = ctx.settings
+    data = get("ar", n=s.linear_n, seed=ctx.seed)
+    found = _small_sweep(ctx, data, "linear-series", units=s.linear_units, layers=(1,))
+    best = found.table.sort_values(["mean_rmse", "parameters"]).iloc[0]
+    baseline = found.baselines.sort_values("mean_rmse").iloc[0]
+    ref = found.baseline_runs[found.baseline_runs["model"] == baseline["model"]]
+    change = paired_change(found.runs, str(best["config"]), ref, ("fold",))
+    label = config_label("lstm", int(best["units"]), int(best["layers"]))
+    means = (float(best["mean_rmse"]), float(baseline["mean_rmse"]))
+    verdict = rules.linear_series_verdict(change, label, str(baseline["model"]), means)
+    rec = found.recommendation
+    numbers = {
+        "best_lstm": str(best["config"]),
+        "lstm_rmse": means[0],
+        "baseline": str(baseline["model"]),
+        "baseline_rmse": means[1],
+        "recommended": rec.config,
+        "lstm_needed": rec.lstm_needed,
+        "units": s.linear_units,
+        "n": s.linear_n,
+    }
+    figures = {f"RMSE change of {label} over {baseline['model']}": figure(change, "%")}
+    return make_claim(LINEAR_SERIES, verdict, numbers, figures, rules.NO_LSTM_NEEDS.says)
