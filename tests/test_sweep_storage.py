@@ -294,6 +294,19 @@ def test_a_server_away_when_the_sweep_starts_exits_3_with_one_line(
     assert "hunter22" not in err
 
 
+def test_a_server_lost_while_the_results_are_collected_exits_3_with_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def collect(*args: object) -> None:
+        raise optuna.exceptions.StorageInternalError("read failed") from _lost()
+
+    monkeypatch.setattr("lstmsizer.sweep.finish", collect)
+    code, _, err = run_main(monkeypatch, capsys, "sweep", *TINY, "--out", str(tmp_path / "r"))
+    said = [line for line in err.splitlines() if line.strip()]
+    assert code == 3 and len(said) == 1, err
+    assert said[0].startswith("error: storage ") and "resumes" in said[0]
+
+
 def test_a_trial_left_without_a_pid_is_failed_once_old_enough(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -91,7 +91,8 @@ def sweep(
     with progress_bar("configurations", None, progress) as ticker:
         say = _say if progress is None and not sys.stderr.isatty() else None
         shared = _settle(job, workers, ticker, say)
-    return finish(shared, job, time.perf_counter() - start)
+    with storage_guard(job.storage):  # the results are read from the storage too
+        return finish(shared, job, time.perf_counter() - start)
 
 
 def _settle(
