@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -64,6 +64,11 @@ class Interval:
         return Interval(
             f(self.estimate), f(self.low), f(self.high), self.level, self.method, self.n
         )
+
+
+def as_percent(interval: Interval) -> Interval:
+    """A share's interval in percent (0.035 becomes 3.5)."""
+    return interval.map(lambda v: 100 * v)
 
 
 def _plain(value: Any) -> Any:
@@ -161,14 +166,7 @@ def widen_ratio(interval: Interval, drift: float) -> Interval:
         half = abs(math.log(value) - centre) if value > 0 else math.inf
         return math.exp(centre + sign * math.hypot(half, extra))
 
-    return Interval(
-        interval.estimate,
-        end(interval.low, -1),
-        end(interval.high, 1),
-        interval.level,
-        interval.method,
-        interval.n,
-    )
+    return replace(interval, low=end(interval.low, -1), high=end(interval.high, 1))
 
 
 def correlation_interval(

@@ -8,7 +8,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from numpy.typing import NDArray
 
 from lstmsizer.baselines import LinearAR
 from lstmsizer.claims import rules
@@ -26,6 +25,7 @@ from lstmsizer.codegen import config_label
 from lstmsizer.datasets import Dataset, get
 from lstmsizer.diagnostics import deep_vs_wide
 from lstmsizer.intervals import correlation_interval
+from lstmsizer.metrics import rmse
 from lstmsizer.sweep import SweepResult, sweep
 
 
@@ -68,21 +68,23 @@ def one_unit_is_linear(ctx: Context) -> Claim:
     target_only = dataclasses.replace(ctx.dataset, features=np.empty((len(y), 0)), feature_names=())
     folds = ctx.folds
     fitted = protocol_fits(ctx.spec(), target_only, folds, 1)
-    rows, ar_rmse, agree, truth = [], [], [], []
+    rows, ar_rmse, lstm_preds, ar_preds = [], [], [], []
     for fold, (split, runs) in enumerate(zip(folds, fitted, strict=True)):
         origins = split.val_origins
         ar = LinearAR(ctx.lags).fit(y[: split.n], train_end=split.train_end)
         ar_pred = ar.predict(y, origins)[:, 0]
-        ar_rmse.append({"fold": fold, "rmse": _rmse(ar_pred, y[origins])})
+        ar_rmse.append({"fold": fold, "rmse": rmse(y[origins], ar_pred)})
         for row, model in runs:
             pred = model.predict(y, origins)[:, 0]
             rows.append({"config": "lstm-u1-l1", "seed": row["seed"], "fold": fold,
                          "rmse": row["rmse"]})  # fmt: skip
-            agree.append(pred)
-            truth.append(ar_pred)
+            lstm_preds.append(pred)
+            ar_preds.append(ar_pred)
     runs_frame, ar_frame = pd.DataFrame(rows), pd.DataFrame(ar_rmse)
     change = paired_change(runs_frame, "lstm-u1-l1", ar_frame, ("fold",))
-    pooled = correlation_interval(np.concatenate(agree), np.concatenate(truth), seed=ctx.seed)
+    pooled = correlation_interval(
+        np.concatenate(lstm_preds), np.concatenate(ar_preds), seed=ctx.seed
+    )
     means = (float(runs_frame["rmse"].mean()), float(ar_frame["rmse"].mean()))
     verdict = rules.linear_unit_verdict(change, pooled, means)
     numbers = {
@@ -100,10 +102,6 @@ def one_unit_is_linear(ctx: Context) -> Claim:
     }
     threshold = f"{rules.LINEAR_NEEDS.says} {rules.LINEAR_CORRELATION.says}"
     return make_claim(LINEAR_UNIT, verdict, numbers, figures, threshold)
-
-
-def _rmse(pred: NDArray[np.float64], target: NDArray[np.float64]) -> float:
-    return float(np.sqrt(np.mean((pred - target) ** 2)))
 
 
 def linear_series_needs_no_lstm(ctx: Context) -> Claim:

@@ -14,11 +14,11 @@ from numpy.typing import NDArray
 from lstmsizer.claims import rules
 from lstmsizer.claims.protocol import protocol_fits, rmse_of
 from lstmsizer.claims.result import FULL, Claim, Settings, figure
-from lstmsizer.claims.timing import PRECISE, time_pairs
+from lstmsizer.claims.timing import PRECISE, PairTiming, time_pairs
 from lstmsizer.config import WindowSpec
 from lstmsizer.datasets import Dataset
 from lstmsizer.diagnostics import memory_length, model_gradients
-from lstmsizer.diagnostics.memory import width_trend
+from lstmsizer.diagnostics.memory import width_ranks
 from lstmsizer.diagnostics.result import plain
 from lstmsizer.forecaster import LSTMForecaster
 from lstmsizer.intervals import (
@@ -136,14 +136,10 @@ def _trend_interval(
 ) -> Interval:
     """Spearman correlation of delay with smallest width, bootstrapped over the delays.
 
-    A delay no width reached ranks above every width (diagnostics.width_trend); the same
-    width for every delay of a resample is no trend, a correlation of 0.
+    A delay no width reached ranks above every width (diagnostics.memory.width_ranks); the
+    same width for every delay of a resample is no trend, a correlation of 0.
     """
-    finite = [u for u in smallest if u is not None]
-    beyond = 2 * max(finite) + 1 if finite else 1
-    pairs = np.array(
-        [[d, beyond if u is None else u] for d, u in zip(delays, smallest, strict=True)]
-    )
+    pairs = np.column_stack([np.asarray(delays, dtype=float), width_ranks(smallest)])
 
     def rho(p: NDArray[np.float64]) -> float:
         value = correlation(p[:, 0], p[:, 1], "spearman")
@@ -151,8 +147,7 @@ def _trend_interval(
         return 0.0 if flat else value
 
     found = bootstrap_interval(pairs, rho, seed=seed)
-    point, _ = width_trend(smallest, delays)
-    return dataclasses.replace(found, estimate=0.0 if np.isnan(point) else point)
+    return dataclasses.replace(found, estimate=0.0 if np.isnan(found.estimate) else found.estimate)
 
 
 def multiples_of_32_are_faster(ctx: Context) -> Claim:
@@ -160,7 +155,8 @@ def multiples_of_32_are_faster(ctx: Context) -> Claim:
     interleaved rounds until the interval is within +/- rules.SPEED_PRECISION or the time
     limit, widened by the device's run-to-run drift (rules.SPEED_DRIFT)."""
     s = ctx.settings
-    gpu = resolve_device(None).type == "cuda"
+    device = resolve_device(None)  # where a sweep would train
+    gpu = device.type == "cuda"
     found = time_pairs(
         s.speed_units_gpu if gpu else s.speed_units,
         lags=ctx.lags,
@@ -170,9 +166,10 @@ def multiples_of_32_are_faster(ctx: Context) -> Claim:
         blocks=s.speed_blocks,
         seconds=s.speed_seconds,
         enough=rules.precise,
+        device=str(device),
         seed=ctx.seed,
     )
-    drift = rules.SPEED_DRIFT.get(torch_device_type(found.device), 0.0)
+    drift = rules.SPEED_DRIFT.get(device.type, 0.0)
     ratio = widen_ratio(found.ratio, drift)
     stopped = _stopped(found) + (f", widened by ±{drift:.1%} run-to-run drift" if drift else "")
     verdict = rules.speed_verdict(ratio, found.pair_ratios, stopped)
@@ -187,14 +184,14 @@ def multiples_of_32_are_faster(ctx: Context) -> Claim:
         "step_ms": found.step_ms,
         "pair_ratios": found.pair_ratios,
         "timing_seconds": found.seconds,
+        "one_run_interval": found.ratio,
     }
-    numbers["one_run_interval"] = found.ratio
     figures = {"time per FLOP": figure(ratio, "x")}
     tested = "tensor-core tiles: widths around 64, 128, 256 and 512 on the GPU" if gpu else ""
     return make_claim(SPEED, verdict, numbers, figures, rules.SPEED_NEEDS.says, tested)
 
 
-def _stopped(found: Any) -> str:
+def _stopped(found: PairTiming) -> str:
     blocks = f"{found.ratio.n} blocks of {found.rounds // max(found.ratio.n, 1)} rounds"
     if found.stopped == PRECISE:
         return f"within ±{rules.SPEED_PRECISION:.0%} after {blocks}"
@@ -243,8 +240,3 @@ def epochs_of(model: LSTMForecaster) -> int:
 def _scaled(quick: str, full: str, ctx: Context) -> str:
     """The row's note on scaled-down settings: what ran, and what --full runs."""
     return "" if ctx.settings == FULL else f"tested with {quick} (--full: {full})"
-
-
-def torch_device_type(device: str) -> str:
-    """ "cpu" or "cuda" from a device string such as "cuda:0"."""
-    return device.split(":")[0]

@@ -12,7 +12,7 @@ from lstmsizer.forecaster import LSTMForecaster
 from lstmsizer.intervals import Interval, t_interval
 from lstmsizer.splits import Split
 from lstmsizer.sweep.plan import Configuration, SweepSpec
-from lstmsizer.sweep.runs import candidate_rates, choose_rate, fold_runs
+from lstmsizer.sweep.runs import candidate_rates, runs_at_best_rate
 
 Fitted = list[tuple[dict[str, object], LSTMForecaster]]
 """One (runs.csv row, fitted model) per seed."""
@@ -32,11 +32,11 @@ def protocol_fits(
     """
     config = Configuration("lstm", units, layers, spec.activation)
     rates = candidate_rates(config, spec)
-    per_rate = fold_runs(config, spec, dataset, splits[0], 0, rates)
-    chosen, _ = choose_rate(config, rates, per_rate)
-    out = [per_rate[chosen]]
-    for fold, split in enumerate(splits[1:], start=1):
-        out.append(fold_runs(config, spec, dataset, split, fold, (rates[chosen],))[0])
+    out: list[Fitted] = []
+    for fold, split in enumerate(splits):
+        runs, rate, _ = runs_at_best_rate(config, spec, dataset, split, fold, rates)
+        rates = (rate,)  # the other splits train at the first one's rate
+        out.append(runs)
     return out
 
 

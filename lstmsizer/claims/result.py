@@ -9,7 +9,7 @@ import pandas as pd
 
 from lstmsizer.diagnostics.result import Result
 from lstmsizer.errors import check, check_int
-from lstmsizer.intervals import Interval, describe_figures
+from lstmsizer.intervals import Interval, as_percent, describe_figures
 from lstmsizer.sweep.plan import SweepSpec
 
 CLAIMS_FILE = "claims.json"
@@ -49,7 +49,7 @@ class Claim(Result):
 
 def figure(interval: Interval, unit: str = "") -> dict[str, Any]:
     """A Claim.figures entry: the interval in display units ("%" multiplies by 100)."""
-    shown = interval.map(lambda v: 100 * v) if unit == "%" else interval
+    shown = as_percent(interval) if unit == "%" else interval
     return {**shown.to_dict(), "unit": unit}
 
 

@@ -11,7 +11,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from lstmsizer.intervals import Interval, describe
+from lstmsizer.intervals import Interval, as_percent, describe
 from lstmsizer.speed import TOLERANCE
 
 SUPPORTED = "supported"
@@ -113,27 +113,16 @@ def decide(interval: Interval, threshold: Threshold) -> str:
     if math.isnan(low) or math.isnan(high):
         return CANNOT_TELL
     if threshold.below:
-        return (
-            SUPPORTED
-            if high < threshold.value
-            else NOT_SUPPORTED
-            if low >= threshold.value
-            else CANNOT_TELL
-        )
-    return (
-        SUPPORTED
-        if low > threshold.value
-        else NOT_SUPPORTED
-        if high <= threshold.value
-        else CANNOT_TELL
-    )
+        holds, fails = high < threshold.value, low >= threshold.value
+    else:
+        holds, fails = low > threshold.value, high <= threshold.value
+    return SUPPORTED if holds else NOT_SUPPORTED if fails else CANNOT_TELL
 
 
 def precise(interval: Interval) -> bool:
     """Whether a ratio's interval lies within +/- SPEED_PRECISION of its figure."""
-    return interval.high <= interval.estimate * (
-        1 + SPEED_PRECISION
-    ) and interval.low >= interval.estimate * (1 - SPEED_PRECISION)
+    floor, ceiling = (interval.estimate * (1 + sign * SPEED_PRECISION) for sign in (-1, 1))
+    return floor <= interval.low and interval.high <= ceiling
 
 
 def all_of(verdicts: Sequence[str]) -> str:
@@ -153,7 +142,7 @@ def _why(verdict: str) -> str:
 
 
 def _percent(interval: Interval) -> str:
-    return describe(interval.map(lambda v: 100 * v), unit="%")
+    return describe(as_percent(interval), unit="%")
 
 
 def memory_verdict(

@@ -1,4 +1,5 @@
-"""Multiples of 32 against their neighbours: interleaved rounds until the interval decides."""
+"""Multiples of 32 against their neighbours: blocks of interleaved rounds until the interval
+is narrow enough."""
 
 from __future__ import annotations
 

@@ -91,15 +91,20 @@ def smallest_sufficient_units(grid: pd.DataFrame, target_rmse: float) -> dict[in
     return out
 
 
+def width_ranks(smallest: Sequence[int | None]) -> list[float]:
+    """The smallest widths as numbers to rank, a delay no width reached (None) above all."""
+    finite = [u for u in smallest if u is not None]
+    beyond = 2 * max(finite) + 1 if finite else 1  # None ranks above every sufficient width
+    return [float(beyond if u is None else u) for u in smallest]
+
+
 def width_trend(smallest: Sequence[int | None], delays: Sequence[int]) -> tuple[float, bool]:
     """Spearman correlation of delays with the smallest widths, and whether they never fall.
 
     A delay with no sufficient width (None) ranks above every width. The correlation is NaN
     when the delays or the widths take fewer than two distinct values.
     """
-    finite = [u for u in smallest if u is not None]
-    beyond = 2 * max(finite) + 1 if finite else 1  # None ranks above every sufficient width
-    values = [float(beyond if u is None else u) for u in smallest]
+    values = width_ranks(smallest)
     monotone = all(a <= b for a, b in itertools.pairwise(values))
     if len(set(values)) < 2 or len(set(delays)) < 2:
         return math.nan, monotone

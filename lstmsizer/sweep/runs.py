@@ -326,12 +326,29 @@ def train_fold(
     last: bool,
 ) -> FoldRuns:
     """One fold's runs: every seed at every rate, the best rate chosen on the first fold."""
-    per_rate = fold_runs(config, spec, dataset, split, fold, rates)
-    chosen, lr_search = choose_rate(config, rates, per_rate) if fold == 0 else (0, [])
-    runs = per_rate[chosen]
+    runs, rate, lr_search = runs_at_best_rate(config, spec, dataset, split, fold, rates)
     history = next((model.history_ for _, model in runs if model.history_ is not None), None)
     curve = curve_of(history) if last and history is not None else {}
-    return FoldRuns([row for row, _ in runs], rates[chosen], lr_search, curve)
+    return FoldRuns([row for row, _ in runs], rate, lr_search, curve)
+
+
+def runs_at_best_rate(
+    config: Configuration,
+    spec: SweepSpec,
+    dataset: Dataset,
+    split: Split,
+    fold: int,
+    rates: Sequence[float],
+) -> tuple[list[Run], float, list[dict[str, object]]]:
+    """Every seed at every rate on one fold, and the runs of the rate choose_rate picks.
+
+    Returns:
+        The chosen rate's runs (row and fitted model per seed), the rate, and the lr_search
+        rows (empty for one rate: every fold after the first trains at the chosen one).
+    """
+    per_rate = fold_runs(config, spec, dataset, split, fold, rates)
+    chosen, lr_search = choose_rate(config, rates, per_rate) if fold == 0 else (0, [])
+    return per_rate[chosen], rates[chosen], lr_search
 
 
 def score_baselines(
