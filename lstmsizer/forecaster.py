@@ -232,7 +232,7 @@ class LSTMForecaster:
         """Write weights, specs, scaler and versions to one file for `lstmsizer predict`."""
         check_fitted(self, "net_")
         assert self.net_ is not None and self.scaler_ is not None and self.history_ is not None
-        from lstmsizer import __version__
+        from lstmsizer.version import __version__
 
         payload = {
             "format": FORMAT_VERSION,

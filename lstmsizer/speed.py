@@ -13,13 +13,13 @@ from typing import Any, cast
 import pandas as pd
 import torch
 
-import lstmsizer
 from lstmsizer.config import Cell, ModelSpec, TrainSpec
 from lstmsizer.errors import check, check_int
 from lstmsizer.models import TRAINING_FLOPS_FACTOR, build_net, flops_per_sample
 from lstmsizer.progress import progress_bar
 from lstmsizer.step import TrainStep
 from lstmsizer.training import device_name, resolve_device, using_threads
+from lstmsizer.version import __version__
 
 DEFAULT_UNITS: tuple[int, ...] = (8, 16, 32, 64, 96, 100, 127, 128, 129, 192, 255, 256, 384, 512)
 
@@ -192,7 +192,7 @@ def measure_speed(
         comparisons=comparisons,
         verdict=verdict(comparisons, hardware),
         versions={
-            "lstmsizer": lstmsizer.__version__,
+            "lstmsizer": __version__,
             "torch": torch.__version__,
             "python": platform.python_version(),
         },

@@ -260,7 +260,7 @@ def render_html(run: RunFolder, drawn: Sequence[Drawn], svgs: dict[str, str], ba
         svgs: Inline SVG text by slot name, for the drawn ones.
         base: Path from the page's folder to the run folder, for relative links.
     """
-    from lstmsizer import __version__
+    from lstmsizer.version import __version__
 
     body: dict[str, str] = {
         "recommendation": recommendation(run),

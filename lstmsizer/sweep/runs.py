@@ -13,7 +13,6 @@ from typing import Any
 
 import torch
 
-from lstmsizer import __version__
 from lstmsizer.baselines import default_baselines
 from lstmsizer.config import TrainSpec
 from lstmsizer.datasets import Dataset
@@ -24,6 +23,7 @@ from lstmsizer.holdout import ThinDataWarning
 from lstmsizer.splits import Split
 from lstmsizer.sweep.plan import LR_CANDIDATES, Configuration, SweepSpec
 from lstmsizer.training import History, device_name
+from lstmsizer.version import __version__
 
 Run = tuple[dict[str, object], LSTMForecaster]
 """One trained (configuration, seed, fold, rate): its result row and its forecaster."""
