@@ -29,8 +29,9 @@ from lstmsizer.evaluation import score_forecaster
 from lstmsizer.forecaster import LSTMForecaster, stack_inputs
 from lstmsizer.models import ForecastNet
 from lstmsizer.splits import Scaler, Split, rolling_origin_folds
-from lstmsizer.sweep.plan import Configuration, SweepSpec
-from lstmsizer.sweep.runs import train_configuration
+from lstmsizer.sweeping.folds import train_configuration
+from lstmsizer.sweeping.plan import Configuration
+from lstmsizer.sweepspec import SweepSpec
 from lstmsizer.training import (
     TrainData,
     device_name,
@@ -50,11 +51,11 @@ def old_run(units: int, layers: int, split: Split, seed: int) -> dict[str, float
     data = get("sunspots")
     y = data.values[: split.n]
     inputs = stack_inputs(y, None)
-    scaler = Scaler.fit(inputs[: split.train_end], SPEC.scaling)
+    scaler = Scaler.fit(inputs[: split.train_end], SPEC.split.scaling)
     device = resolve_device(None)  # CUDA when present, as the new protocol's runs
     series = torch.from_numpy(scaler.transform(inputs).astype(np.float32)).to(device)
-    x, t = make_windows(series, series[:, :1], SPEC.lags, 1)
-    n_train = split.train_end - SPEC.lags
+    x, t = make_windows(series, series[:, :1], SPEC.window.lags, 1)
+    n_train = split.train_end - SPEC.window.lags
     train = TrainData(x[:n_train], t[:n_train], x[n_train:], t[n_train:])
     model = LSTMForecaster(SPEC.window, ModelSpec(units=units, layers=layers), OLD)
     with using_threads(1):
@@ -67,9 +68,9 @@ def old_run(units: int, layers: int, split: Split, seed: int) -> dict[str, float
 
 
 def _folds() -> list[Split]:
-    return rolling_origin_folds(len(get("sunspots")), SPEC.window, SPEC.folds, SPEC.test_fraction)[
-        0
-    ]
+    return rolling_origin_folds(
+        len(get("sunspots")), SPEC.window, SPEC.split.folds, SPEC.split.test_fraction
+    )[0]
 
 
 def _old(job: tuple[int, int]) -> tuple[tuple[int, int], list[dict[str, float]], float]:
@@ -85,7 +86,9 @@ def _new(job: tuple[int, int]) -> tuple[tuple[int, int], list[dict[str, float]],
     data, folds = get("sunspots"), _folds()
     start = time.perf_counter()
     with using_threads(1):
-        found = train_configuration(Configuration("lstm", units, layers, "tanh"), SPEC, data, folds)
+        found = train_configuration(
+            Configuration(ModelSpec("lstm", units, layers)), SPEC, data, folds
+        )
     keys = ("rmse", "epochs", "under_trained")
     rows = [{k: float(r[k]) for k in keys} for r in found.rows]  # type: ignore[arg-type]
     for row in rows:
@@ -109,8 +112,8 @@ def _cell(rows: list[dict[str, float]]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--units", default=",".join(map(str, SPEC.units)))
-    parser.add_argument("--layers", default=",".join(map(str, SPEC.layers)))
+    parser.add_argument("--units", default=",".join(map(str, SPEC.space.units)))
+    parser.add_argument("--layers", default=",".join(map(str, SPEC.space.layers)))
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     jobs = [(int(u), int(n)) for n in args.layers.split(",") for u in args.units.split(",")]
@@ -118,7 +121,7 @@ def main() -> None:
     print(
         f"lstmsizer {lstmsizer.__version__}, torch {torch.__version__}, python "
         f"{platform.python_version()}, {platform.machine()}, {args.workers} workers x 1 thread, "
-        f"sunspots, {SPEC.folds} folds x seeds {SPEC.seed_list()}, device "
+        f"sunspots, {SPEC.split.folds} folds x seeds {SPEC.seed_list()}, device "
         f"{device_name(resolve_device(None))}"
     )
     old, old_s = run("old", jobs, args.workers)

@@ -26,7 +26,7 @@ from lstmsizer.datasets import get
 from lstmsizer.evaluation import score_forecaster
 from lstmsizer.forecaster import LSTMForecaster
 from lstmsizer.splits import rolling_origin_folds
-from lstmsizer.sweep.plan import LR_CANDIDATES, SweepSpec
+from lstmsizer.sweepspec import LR_CANDIDATES, SweepSpec
 from lstmsizer.training import device_name, resolve_device
 
 SPEC = SweepSpec()
@@ -37,8 +37,10 @@ def run(job: Job) -> tuple[Job, float, float]:
     """(job, best block loss, validation RMSE) of one (units, layers, rate, seed, fold)."""
     units, layers, rate, seed, fold = job
     data = get("sunspots")
-    split = rolling_origin_folds(len(data), SPEC.window, SPEC.folds, SPEC.test_fraction)[0][fold]
-    train = dataclasses.replace(SPEC.train_spec(seed), lr=rate)
+    split = rolling_origin_folds(
+        len(data), SPEC.window, SPEC.split.folds, SPEC.split.test_fraction
+    )[0][fold]
+    train = dataclasses.replace(SPEC.train.train_spec(seed), lr=rate)
     model = LSTMForecaster(SPEC.window, ModelSpec(units=units, layers=layers), train)
     row = score_forecaster(model, data, split)
     assert model.history_ is not None
@@ -58,13 +60,13 @@ def main() -> None:
         for u, n in configs
         for rate in LR_CANDIDATES
         for seed in range(args.seeds)
-        for fold in range(SPEC.folds)
+        for fold in range(SPEC.split.folds)
     ]
     jobs.sort(key=lambda j: -j[0] * j[0] * j[1])  # largest first
     print(
         f"lstmsizer {lstmsizer.__version__}, torch {torch.__version__}, python "
         f"{platform.python_version()}, {args.workers} workers, device "
-        f"{device_name(resolve_device(None))}, seeds 0-{args.seeds - 1} x {SPEC.folds} folds"
+        f"{device_name(resolve_device(None))}, seeds 0-{args.seeds - 1} x {SPEC.split.folds} folds"
     )
     start = time.perf_counter()
     with mp.get_context("spawn").Pool(args.workers) as pool:

@@ -28,10 +28,12 @@ import torch
 from torch import nn
 
 import lstmsizer
+from lstmsizer.config import ModelSpec
 from lstmsizer.datasets import get
 from lstmsizer.splits import Split
-from lstmsizer.sweep.plan import Configuration, SweepSpec
-from lstmsizer.sweep.runs import train_configuration
+from lstmsizer.sweeping.folds import train_configuration
+from lstmsizer.sweeping.plan import Configuration
+from lstmsizer.sweepspec import SweepSpec
 
 UNITS = "1,2,4,8,16,32,64,100,128,256"
 SEEDS = (0, 1, 2)
@@ -71,7 +73,7 @@ def _ours(args: tuple[int, int | None]) -> list[dict[str, object]]:
     units, patience = args
     data = get("sunspots")
     # W2's fixed protocol: Adam 1e-3, no learning-rate cuts, no warm-up, no restarts
-    spec = SweepSpec(
+    spec = SweepSpec().replace(
         lags=LAGS,
         epochs=EPOCHS,
         batch_size=BATCH,
@@ -83,7 +85,7 @@ def _ours(args: tuple[int, int | None]) -> list[dict[str, object]]:
         restarts=0,
     )
     split = Split(n=len(data), train_end=TRAIN_END, lags=LAGS, horizon=1)
-    config = Configuration("lstm", units, 1, "tanh")
+    config = Configuration(ModelSpec("lstm", units, 1))
     return train_configuration(config, spec, data, [split]).rows
 
 

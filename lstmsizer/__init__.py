@@ -8,9 +8,11 @@ from lstmsizer.version import __version__
 
 __all__ = [
     "Dataset",
+    "GridSpec",
     "LSTMForecaster",
     "LstmsizerError",
     "ModelSpec",
+    "SearchSpec",
     "SplitSpec",
     "SweepResult",
     "SweepSpec",
@@ -28,19 +30,19 @@ _LAZY = {
     "load": "lstmsizer.datasets",
     "LSTMForecaster": "lstmsizer.forecaster",
     "TimeseriesGenerator": "lstmsizer.windows",
-    "SweepResult": "lstmsizer.sweep",
-    "SweepSpec": "lstmsizer.sweep",
-    "sweep": "lstmsizer.sweep",
+    "SweepResult": "lstmsizer.sweeping",
+    "sweep": "lstmsizer.sweeping",
 }
 
 from lstmsizer.config import ModelSpec, SplitSpec, TrainSpec, WindowSpec  # noqa: E402
 from lstmsizer.errors import LstmsizerError  # noqa: E402
+from lstmsizer.sweepspec import GridSpec, SearchSpec, SweepSpec  # noqa: E402
 
 if TYPE_CHECKING:
     from lstmsizer.datasets import Dataset, load
     from lstmsizer.evaluation import fit_and_score as fit
     from lstmsizer.forecaster import LSTMForecaster
-    from lstmsizer.sweep import SweepResult, SweepSpec, sweep
+    from lstmsizer.sweeping import SweepResult, sweep
     from lstmsizer.windows import TimeseriesGenerator
 
 

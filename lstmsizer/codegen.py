@@ -2,30 +2,10 @@
 
 from __future__ import annotations
 
-from typing import cast
+from lstmsizer.config import ModelSpec, WindowSpec
+from lstmsizer.sizes import KERAS_LAYERS, check_shape, config_label
 
-from lstmsizer.config import Cell, ModelSpec
-from lstmsizer.errors import check_int
-
-KERAS_LAYERS = {"lstm": "LSTM", "gru": "GRU", "rnn": "SimpleRNN"}
 _TORCH_LAYER = {"lstm": "nn.LSTM", "gru": "nn.GRU", "rnn": "nn.RNN"}
-
-
-def config_label(cell: str, units: int, layers: int = 1, activation: str = "tanh") -> str:
-    """A short Keras-style name: LSTM(32), GRU(64, relu), 2-layer LSTM(64)."""
-    name = f"{KERAS_LAYERS.get(cell, cell)}({units}"
-    name += ")" if activation == "tanh" else f", {activation})"
-    return name if layers == 1 else f"{layers}-layer {name}"
-
-
-def _spec(cell: str, units: int, layers: int, activation: str, dropout: float) -> ModelSpec:
-    # ModelSpec checks every field and names the one that is wrong
-    return ModelSpec(cast(Cell, cell), units, layers, activation, dropout)
-
-
-def _check_sizes(lags: int, n_features: int, horizon: int) -> None:
-    for name, value in (("lags", lags), ("n_features", n_features), ("horizon", horizon)):
-        check_int(name, value)
 
 
 _KERAS = """\
@@ -91,54 +71,31 @@ net = ForecastNet({n_features}, ModelSpec({args}), horizon={horizon})
 """
 
 
-def keras_code(
-    cell: str,
-    units: int,
-    layers: int,
-    activation: str,
-    lags: int,
-    n_features: int = 1,
-    horizon: int = 1,
-    dropout: float = 0.0,
-) -> str:
+def keras_code(model: ModelSpec, window: WindowSpec, n_features: int = 1) -> str:
     """Keras 3 code for the model: recurrent layers, Dropout between them, Dense(horizon).
 
     Args:
-        cell: lstm, gru or rnn (SimpleRNN).
-        units: Units per recurrent layer.
-        layers: Number of stacked recurrent layers.
-        activation: The cell's activation; written out only when it is not tanh.
-        lags: Window length (input shape (lags, n_features)).
+        model: Cell (SimpleRNN for rnn), units, layers, activation (written out only when it
+            is not tanh) and dropout between stacked layers (none when 0).
+        window: Lags and horizon: input shape (lags, n_features), Dense(horizon).
         n_features: Features per time step.
-        horizon: Forecast steps, the Dense layer's width.
-        dropout: Dropout between stacked layers, none when 0.
 
     Returns:
         Python source that builds and compiles the model.
     """
-    _spec(cell, units, layers, activation, dropout)
-    _check_sizes(lags, n_features, horizon)
-    options = ", reset_after=True" if cell == "gru" else ""  # Keras's default, stated for clarity
-    options += "" if activation == "tanh" else f', activation="{activation}"'
+    check_shape(model, window, n_features)
+    options = ", reset_after=True" if model.cell == "gru" else ""  # Keras's default, stated
+    options += "" if model.activation == "tanh" else f', activation="{model.activation}"'
     body = ""
-    for k in range(layers):
-        more = ", return_sequences=True" if k < layers - 1 else ""
-        body += f"        layers.{KERAS_LAYERS[cell]}({units}{options}{more}),\n"
-        if more and dropout > 0:
-            body += f"        layers.Dropout({dropout}),\n"
-    return _KERAS.format(lags=lags, n_features=n_features, body=body, horizon=horizon)
+    for k in range(model.layers):
+        more = ", return_sequences=True" if k < model.layers - 1 else ""
+        body += f"        layers.{KERAS_LAYERS[model.cell]}({model.units}{options}{more}),\n"
+        if more and model.dropout > 0:
+            body += f"        layers.Dropout({model.dropout}),\n"
+    return _KERAS.format(lags=window.lags, n_features=n_features, body=body, horizon=window.horizon)
 
 
-def pytorch_code(
-    cell: str,
-    units: int,
-    layers: int,
-    activation: str,
-    lags: int,
-    n_features: int = 1,
-    horizon: int = 1,
-    dropout: float = 0.0,
-) -> str:
+def pytorch_code(model: ModelSpec, window: WindowSpec, n_features: int = 1) -> str:
     """PyTorch code for the model, and lstmsizer's exact equivalent, ForecastNet.
 
     With tanh (or relu in a simple RNN) the code is a small nn.Module, ``model``, around
@@ -149,12 +106,18 @@ def pytorch_code(
     Returns:
         Python source.
     """
-    _spec(cell, units, layers, activation, dropout)
-    _check_sizes(lags, n_features, horizon)
+    check_shape(model, window, n_features)
+    cell, units, layers, activation = model.cell, model.units, model.layers, model.activation
+    dropout = model.dropout
     args = f'cell="{cell}", units={units}, layers={layers}'
     args += "" if activation == "tanh" else f', activation="{activation}"'
     args += f", dropout={dropout}" if dropout > 0 and layers > 1 else ""
-    sizes = {"lags": lags, "n_features": n_features, "horizon": horizon, "units": units}
+    sizes = {
+        "lags": window.lags,
+        "n_features": n_features,
+        "horizon": window.horizon,
+        "units": units,
+    }
     names = {"layer": _TORCH_LAYER[cell], "label": config_label(cell, units, layers, activation)}
     tail = _LSTMSIZER.format(args=args, **sizes)
     if activation != "tanh" and not (cell == "rnn" and activation == "relu"):

@@ -25,6 +25,16 @@ ACTIVATIONS: tuple[str, ...] = ("tanh", "relu", "sigmoid", "linear", "elu", "sof
 DEFAULT_THREADS = 1
 
 
+DEFAULT_LAGS = 12
+"""Lags when none are given (the sweep, `fit`, `speed`, `claims`): a year of monthly values,
+the window of the reference units sweep (W2). WindowSpec itself has no default."""
+SPEED_UNITS: tuple[int, ...] = (8, 16, 32, 64, 96, 100, 127, 128, 129, 192, 255, 256, 384, 512)
+"""Widths `lstmsizer speed` times: multiples of 32 and their neighbours (127, 128, 129...)."""
+EXPLAIN_LAGS = 2
+"""`lstmsizer explain` describes the textbook model unless told otherwise: LSTM(100) over 2
+lags of the series 1..10 (W1), so its lags differ from DEFAULT_LAGS."""
+
+
 @dataclass(frozen=True)
 class WindowSpec:
     """How a series becomes supervised samples.
@@ -69,6 +79,12 @@ class ModelSpec:
         check_choice("activation", self.activation, ACTIVATIONS)
         check(0.0 <= self.dropout < 1.0, "dropout", "must be in [0, 1)", self.dropout)
         check_choice("init", self.init, INITS)
+
+
+FIT_UNITS = 32
+"""`lstmsizer fit` trains 32 units unless told otherwise, not ModelSpec's 100: the 100 is the
+textbook model that `explain` describes, while a first fit on one's own series should be quick
+(32 is mid-grid in the sweep, which is what answers how many units)."""
 
 
 @dataclass(frozen=True)

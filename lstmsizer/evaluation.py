@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from lstmsizer.baselines import default_baselines
+from lstmsizer.baselines import BaselineFactory, check_baselines, make_baselines
 from lstmsizer.config import ModelSpec, SplitSpec, TrainSpec, WindowSpec
 from lstmsizer.contract import Forecaster
 from lstmsizer.datasets import Dataset
@@ -100,6 +100,43 @@ def baseline_rows(
     return rows
 
 
+def score_baselines(
+    dataset: Dataset,
+    splits: Sequence[Split],
+    baselines: BaselineFactory | None = None,
+    progress: bool | None = None,
+) -> list[dict[str, object]]:
+    """Every baseline fitted on each split's training part and scored on its validation.
+
+    Args:
+        dataset: The series (and extra features).
+        splits: The folds (or the test split); each is scored by fresh baselines made for
+            its lags and horizon.
+        baselines: Factory of the baselines; None is default_baselines.
+        progress: A "baselines" bar on stderr, one step per baseline and split; None shows
+            it when stderr is a terminal.
+
+    Returns:
+        One row per baseline and split: model (the family's name before fitting), the
+        metrics, seconds, fitted (the name after fitting) and fold (the split's index).
+    """
+    made = [make_baselines(baselines, split.lags, split.horizon) for split in splits]
+    rows: list[dict[str, object]] = []
+    with progress_bar("baselines", sum(len(m) for m in made), progress) as ticker:
+        for fold, (split, fresh) in enumerate(zip(splits, made, strict=True)):
+            for baseline in fresh:
+                # The label before fitting names the family ("ARIMA"); the fitted one names
+                # the order chosen on this fold ("ARIMA(2,1,1)"), which may differ by fold.
+                family = baseline.name
+                start = time.perf_counter()
+                row = score_forecaster(baseline, dataset, split)
+                row.update(model=family, fitted=row["model"], fold=fold)
+                row["seconds"] = time.perf_counter() - start
+                rows.append(row)
+                ticker.advance(f"{row['fitted']}, split {fold + 1} of {len(splits)}")
+    return rows
+
+
 def fit_and_score(
     dataset: Dataset,
     window: WindowSpec,
@@ -108,7 +145,7 @@ def fit_and_score(
     split: SplitSpec | None = None,
     *,
     steps: int | None = None,
-    baselines: Sequence[Forecaster] | None = None,
+    baselines: BaselineFactory | Sequence[Forecaster] | None = None,
 ) -> FitResult:
     """Train the LSTM on the training part and compare it with every baseline.
 
@@ -119,7 +156,9 @@ def fit_and_score(
         train: The training settings.
         split: Validation share and scaling; val_fraction 0 trains on everything.
         steps: Number of future values to forecast; defaults to the horizon.
-        baselines: Forecasters to compare with; defaults to every baseline. Their progress
+        baselines: Unfitted forecasters to compare with, fitted here in place; or a factory
+            (lags, horizon, period) -> forecasters, such as default_baselines (see
+            lstmsizer.baselines.BaselineFactory); None is default_baselines. Their progress
             shows as a "baselines" bar when train.progress says so.
 
     Returns:
@@ -135,8 +174,10 @@ def fit_and_score(
     rows = [score_forecaster(lstm, dataset, cut, fitted=True)]
     rows[0].update(kind="lstm", parameters=lstm.num_parameters())
     rows[0]["seconds"] = float(rows[0]["seconds"]) + fit_seconds  # type: ignore[arg-type]
-    if baselines is None:
-        baselines = default_baselines(window.lags, window.horizon)
+    if baselines is None or callable(baselines):
+        baselines = make_baselines(baselines, window.lags, window.horizon)
+    else:
+        baselines = check_baselines(baselines, window.horizon)
     with progress_bar("baselines", len(baselines), train.progress) as ticker:
         rows += baseline_rows(
             baselines, dataset, cut, lambda _, row: ticker.advance(str(row["model"]))

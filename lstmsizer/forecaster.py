@@ -6,7 +6,6 @@ import dataclasses
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
@@ -14,23 +13,15 @@ from numpy.typing import ArrayLike, NDArray
 
 from lstmsizer.config import ModelSpec, SplitSpec, TrainSpec, WindowSpec
 from lstmsizer.contract import as_origins, as_series, check_fitted
-from lstmsizer.errors import DataError, ModelFileError, OptionError
+from lstmsizer.errors import DataError, OptionError
 from lstmsizer.holdout import StopBlock, ThinDataWarning, stop_block
+from lstmsizer.modelfile import ModelFile
 from lstmsizer.models import ForecastNet
+from lstmsizer.runtime import resolve_device, seed_everything, using_threads
+from lstmsizer.sizes import config_label
 from lstmsizer.splits import Scaler
-from lstmsizer.training import (
-    Callback,
-    History,
-    TrainData,
-    fit,
-    fit_members,
-    resolve_device,
-    seed_everything,
-    using_threads,
-)
+from lstmsizer.training import Callback, History, TrainData, fit
 from lstmsizer.windows import make_windows, windows_at
-
-FORMAT_VERSION = 1
 
 
 def stack_inputs(y: ArrayLike, X: ArrayLike | None) -> NDArray[np.float64]:
@@ -77,7 +68,9 @@ class LSTMForecaster:
         self.train = train or TrainSpec()
         self.scaling = SplitSpec(scaling=scaling).scaling  # type: ignore[arg-type]
         self.horizon = self.window.horizon
-        self.name = describe(self.model)
+        self.name = config_label(
+            self.model.cell, self.model.units, self.model.layers, self.model.activation
+        )
         self.net_: ForecastNet | None = None
         self.scaler_: Scaler | None = None
         self.history_: History | None = None
@@ -232,100 +225,20 @@ class LSTMForecaster:
         """Write weights, specs, scaler and versions to one file for `lstmsizer predict`."""
         check_fitted(self, "net_")
         assert self.net_ is not None and self.scaler_ is not None and self.history_ is not None
-        from lstmsizer.version import __version__
-
-        payload = {
-            "format": FORMAT_VERSION,
-            "lstmsizer": __version__,
-            "torch": str(torch.__version__),
-            "window": dataclasses.asdict(self.window),
-            "model": dataclasses.asdict(self.model),
-            "train": dataclasses.asdict(self.train),
-            "scaling": self.scaling,
-            "scaler": self.scaler_.to_dict(),
-            "n_features": self.n_features_,
-            "history": self.history_.to_dict(),
-            "state": {k: v.detach().cpu() for k, v in self.net_.state_dict().items()},
-        }
-        target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        torch.save(payload, target)
-        return target
+        assert self.n_features_ is not None
+        specs = (self.window, self.model, self.train, self.scaling)
+        learned = (self.scaler_, self.n_features_, self.history_, self.net_)
+        return ModelFile(*specs, *learned).write(path)
 
     @classmethod
     def load(cls, path: str | Path, device: str | None = None) -> LSTMForecaster:
         """Read a file written by save(); errors name the file and what is wrong."""
-        payload = _read_model_file(Path(path))
-        try:
-            train = dataclasses.replace(TrainSpec(**payload["train"]), device=device)
-            model = cls(WindowSpec(**payload["window"]), ModelSpec(**payload["model"]), train)
-            model.scaling = payload["scaling"]
-            model.scaler_ = Scaler.from_dict(payload["scaler"])
-            model.n_features_ = int(payload["n_features"])
-            model.history_ = History(**payload["history"])
-            net = ForecastNet(model.n_features_, model.model, model.horizon)
-            net.load_state_dict(payload["state"])
-        except (KeyError, TypeError, RuntimeError, ValueError) as exc:
-            raise ModelFileError(f"{path} is not a valid lstmsizer model file: {exc}") from exc
-        model.net_ = net.to(resolve_device(device))
+        file = ModelFile.read(path, device)
+        model = cls(file.window, file.model, file.train)
+        model.scaling, model.scaler_ = file.scaling, file.scaler
+        model.n_features_, model.history_ = file.n_features, file.history
+        model.net_ = file.net.to(resolve_device(device))
         return model
-
-
-def fit_seeds(
-    window: WindowSpec,
-    model: ModelSpec,
-    train: TrainSpec,
-    seeds: Sequence[int],
-    y: ArrayLike,
-    X: ArrayLike | None = None,
-    *,
-    train_end: int | None = None,
-    scaling: str = "minmax",
-    lrs: Sequence[float] | None = None,
-) -> list[LSTMForecaster]:
-    """One forecaster per seed, trained together as one batched network.
-
-    Member m starts from the weights LSTMForecaster(seed=seeds[m]) would draw and shuffles
-    with the same seed, so each member is a run of that seed; on the CPU the batched step
-    costs little more than one small model's, which is what makes sweeps fast. A member stuck
-    at the trivial solution is restarted alone, as LSTMForecaster.fit would.
-
-    Args:
-        lrs: One starting learning rate per member (a learning-rate search); None uses
-            train.lr for all.
-
-    Returns:
-        Fitted forecasters, one per seed, each with its own history.
-    """
-    from lstmsizer.ensemble import BatchedForecastNet
-
-    template = LSTMForecaster(window, model, dataclasses.replace(train, seed=seeds[0]), scaling)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ThinDataWarning)  # said once by the caller
-        inputs, data = template._prepare(y, X, train_end)
-    members = len(seeds)
-    stacked = TrainData(
-        *(t.unsqueeze(0).expand(members, *t.shape) for t in (data.x, data.y)),
-        *(
-            None if t is None else t.unsqueeze(0).expand(members, *t.shape)
-            for t in (data.x_val, data.y_val)
-        ),
-    )  # (N, L, F) -> (M, N, L, F): every member reads the same windows, no copy
-    with using_threads(train.threads):
-        net = BatchedForecastNet.seeded(inputs.shape[1], model, window.horizon, 1, seeds)
-        net.to(data.x.device)
-        histories = fit_members(net, stacked, train, seeds, lrs=lrs)
-    forecasters = []
-    for m, seed in enumerate(seeds):
-        lr = train.lr if lrs is None else float(lrs[m])
-        one = LSTMForecaster(window, model, dataclasses.replace(train, seed=seed, lr=lr), scaling)
-        one.scaler_, one.n_features_ = template.scaler_, template.n_features_
-        one.stop_block_ = template.stop_block_
-        one.net_, one.history_ = net.member(m), histories[m]
-        if histories[m].stuck and train.restarts > 0:
-            one._fit_from(inputs.shape[1], data, (), first_attempt=1)
-        forecasters.append(one)
-    return forecasters
 
 
 def restart_seed(seed: int, attempt: int) -> int:
@@ -335,28 +248,3 @@ def restart_seed(seed: int, attempt: int) -> int:
     ...) unless it has over a million seeds.
     """
     return (seed + attempt * 1_000_003) % 2**63
-
-
-def _read_model_file(path: Path) -> dict[str, Any]:
-    if not path.is_file():
-        raise ModelFileError(f"model file {path} does not exist")
-    try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises many types for a file that is not a model
-        kind = type(exc).__name__
-        raise ModelFileError(f"{path} is not an lstmsizer model file ({kind})") from exc
-    if not isinstance(payload, dict) or "format" not in payload:
-        raise ModelFileError(f"{path} is not an lstmsizer model file")
-    if payload["format"] != FORMAT_VERSION:
-        raise ModelFileError(
-            f"{path} has model format {payload['format']} (lstmsizer {payload.get('lstmsizer')}); "
-            f"this lstmsizer reads format {FORMAT_VERSION}"
-        )
-    return payload
-
-
-def describe(spec: ModelSpec) -> str:
-    """Short label such as LSTM(100, relu) or 2×GRU(64)."""
-    act = "" if spec.activation == "tanh" else f", {spec.activation}"
-    stack = f"{spec.layers}×" if spec.layers > 1 else ""
-    return f"{stack}{spec.cell.upper()}({spec.units}{act})"

@@ -2,14 +2,38 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import Protocol
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from lstmsizer.errors import OptionError
 
-Metric = Callable[..., float]
+
+class Metric(Protocol):
+    """The one signature every metric shares.
+
+    Args:
+        y_true: Observed values, any shape, original scale.
+        y_pred: Forecasts, the same shape as y_true.
+        y_train: Training series; only mase reads it (for its scale).
+        season: Lag of the naive forecast that scales mase; the others only check it.
+
+    Returns:
+        The metric, a float.
+
+    Raises:
+        OptionError: Shapes differ, no values, NaN, or a season below 1.
+    """
+
+    def __call__(
+        self,
+        y_true: ArrayLike,
+        y_pred: ArrayLike,
+        *,
+        y_train: ArrayLike | None = None,
+        season: int = 1,
+    ) -> float: ...
 
 
 def _pair(
@@ -35,17 +59,7 @@ def _pair(
 def mae(
     y_true: ArrayLike, y_pred: ArrayLike, *, y_train: ArrayLike | None = None, season: int = 1
 ) -> float:
-    """Mean absolute error.
-
-    Args:
-        y_true: Observed values, any shape.
-        y_pred: Forecasts, the same shape as y_true.
-        y_train: Unused; accepted so every metric shares one signature.
-        season: Unused here; see mase.
-
-    Returns:
-        mean(|y_true - y_pred|).
-    """
+    """Mean absolute error, mean(|y_true - y_pred|); the arguments are those of Metric."""
     true, pred = _pair(y_true, y_pred, season)
     return float(np.mean(np.abs(true - pred)))
 
@@ -53,17 +67,7 @@ def mae(
 def rmse(
     y_true: ArrayLike, y_pred: ArrayLike, *, y_train: ArrayLike | None = None, season: int = 1
 ) -> float:
-    """Root mean squared error.
-
-    Args:
-        y_true: Observed values, any shape.
-        y_pred: Forecasts, the same shape as y_true.
-        y_train: Unused; accepted so every metric shares one signature.
-        season: Unused here; see mase.
-
-    Returns:
-        sqrt(mean((y_true - y_pred) ** 2)).
-    """
+    """Root mean squared error, sqrt(mean((y_true - y_pred) ** 2)); arguments as in Metric."""
     true, pred = _pair(y_true, y_pred, season)
     return float(np.sqrt(np.mean((true - pred) ** 2)))
 
@@ -71,18 +75,10 @@ def rmse(
 def smape(
     y_true: ArrayLike, y_pred: ArrayLike, *, y_train: ArrayLike | None = None, season: int = 1
 ) -> float:
-    """Symmetric mean absolute percentage error, in percent (0 to 200).
+    """Symmetric mean absolute percentage error, in percent (0 to 200); arguments as in Metric.
 
-    Each term is 200 * |y - ŷ| / (|y| + |ŷ|); a term with y = ŷ = 0 counts as 0.
-
-    Args:
-        y_true: Observed values, any shape.
-        y_pred: Forecasts, the same shape as y_true.
-        y_train: Unused; accepted so every metric shares one signature.
-        season: Unused here; see mase.
-
-    Returns:
-        The mean of the terms, in percent.
+    Each term is 200 * |y - ŷ| / (|y| + |ŷ|); a term with y = ŷ = 0 counts as 0. The result
+    is the mean of the terms.
     """
     true, pred = _pair(y_true, y_pred, season)
     num = 200.0 * np.abs(true - pred)

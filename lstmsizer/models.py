@@ -1,26 +1,19 @@
-"""The forecaster network (stacked LSTM/GRU/RNN and a Dense head) and its closed-form sizes."""
+"""The forecaster network: stacked LSTM/GRU/RNN layers and a Dense head."""
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import TypeVar
 
 import torch
 from torch import Tensor, nn
 
-from lstmsizer.cells import GATES, RecurrentLayer
-from lstmsizer.config import CELLS, ModelSpec
+from lstmsizer.cells import RecurrentLayer
+from lstmsizer.config import ModelSpec
 from lstmsizer.errors import DataError, check
 
 _M = TypeVar("_M", bound=nn.Module)
 _FUSED: dict[str, type[nn.RNNBase]] = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
-
-ELEMENTWISE_FLOPS: dict[str, int] = {"lstm": 17, "gru": 16, "rnn": 3}
-"""Elementwise FLOPs per unit per step, see flops_per_sample."""
-
-TRAINING_FLOPS_FACTOR = 3
-"""A training step costs about 3 forward passes: forward, and backward for inputs and weights."""
 
 
 class ForecastNet(nn.Module):
@@ -116,7 +109,7 @@ class ForecastNet(nn.Module):
         return out.view(-1, self.horizon, self.n_targets), states  # -> (B, H, K)
 
     def num_parameters(self) -> int:
-        """Trainable parameters; equals keras_parameter_count for the same sizes."""
+        """Trainable parameters; equals sizes.keras_parameter_count."""
         return sum(p.numel() for p in self.parameters() if p.requires_grad)
 
     def extra_repr(self) -> str:
@@ -176,156 +169,3 @@ def _init_recurrent(layer: nn.Module, spec: ModelSpec) -> None:
 def _check_sizes(**sizes: int) -> None:
     for name, value in sizes.items():
         check(isinstance(value, int) and value >= 1, name, "must be an integer >= 1", value)
-
-
-def _check_closed_form(cell: str, units: int, layers: int, n_features: int) -> None:
-    check(cell in CELLS, "cell", f"must be one of {', '.join(CELLS)}", cell)
-    _check_sizes(units=units, layers=layers, n_features=n_features)
-
-
-@dataclass(frozen=True)
-class LayerParameters:
-    """Sizes of one layer in Keras and PyTorch conventions.
-
-    Attributes:
-        name: Keras-style layer name: lstm_1, lstm_2, ..., dense.
-        kernel_shapes: Keras kernel shapes: (F, G*U) and (U, G*U), or (U, H*K) for Dense.
-        bias_shapes: Keras bias shapes: (G*U,), (2, 3U) for GRU, (H*K,) for Dense.
-        torch_shapes: Parameter names and shapes as in one nn.LSTM/GRU/RNN(num_layers=layers).
-        keras: Keras parameter count.
-        torch: PyTorch parameter count (two bias vectors in every recurrent layer).
-        formula: The Keras count with the numbers filled in.
-        torch_formula: The PyTorch count with the numbers filled in.
-    """
-
-    name: str
-    kernel_shapes: tuple[tuple[int, ...], ...]
-    bias_shapes: tuple[tuple[int, ...], ...]
-    torch_shapes: tuple[tuple[str, tuple[int, ...]], ...]
-    keras: int
-    torch: int
-    formula: str
-    torch_formula: str
-
-
-def _recurrent_formula(gates: int, f: int, u: int, biases: int) -> tuple[int, str]:
-    count = gates * (f * u + u * u + biases * u)
-    bias = f"{u}" if biases == 1 else f"{biases}×{u}"
-    inner = f"{f}×{u} + {u}×{u} + {bias}"
-    text = inner if gates == 1 else f"{gates} × ({inner})"
-    return count, f"{text} = {count:,}"
-
-
-def parameter_breakdown(
-    cell: str, units: int, layers: int, n_features: int, horizon: int = 1, n_targets: int = 1
-) -> list[LayerParameters]:
-    """Per-layer parameter sizes of the recurrent stack and its Dense head.
-
-    Args:
-        cell: lstm, gru or rnn.
-        units: Units per recurrent layer (U).
-        layers: Number of recurrent layers.
-        n_features: Features per time step (F) of the first layer.
-        horizon: Forecast steps (H).
-        n_targets: Targets per step (K).
-
-    Returns:
-        One LayerParameters per recurrent layer, then one for the Dense head.
-    """
-    _check_closed_form(cell, units, layers, n_features)
-    _check_sizes(horizon=horizon, n_targets=n_targets)
-    g, u, out = GATES[cell], units, horizon * n_targets
-    keras_biases = 2 if cell == "gru" else 1  # GRU reset_after keeps input and recurrent bias
-    rows: list[LayerParameters] = []
-    for k in range(layers):
-        f = n_features if k == 0 else units
-        keras, formula = _recurrent_formula(g, f, u, keras_biases)
-        torch_count, torch_formula = _recurrent_formula(g, f, u, 2)
-        bias_shape = (2, g * u) if cell == "gru" else (g * u,)
-        rows.append(
-            LayerParameters(
-                name=f"{cell}_{k + 1}",
-                kernel_shapes=((f, g * u), (u, g * u)),
-                bias_shapes=(bias_shape,),
-                torch_shapes=(
-                    (f"weight_ih_l{k}", (g * u, f)),
-                    (f"weight_hh_l{k}", (g * u, u)),
-                    (f"bias_ih_l{k}", (g * u,)),
-                    (f"bias_hh_l{k}", (g * u,)),
-                ),
-                keras=keras,
-                torch=torch_count,
-                formula=formula,
-                torch_formula=torch_formula,
-            )
-        )
-    dense = u * out + out
-    text = f"{u}×{out} + {out} = {dense:,}"
-    rows.append(
-        LayerParameters(
-            name="dense",
-            kernel_shapes=((u, out),),
-            bias_shapes=((out,),),
-            torch_shapes=(("weight", (out, u)), ("bias", (out,))),
-            keras=dense,
-            torch=dense,
-            formula=text,
-            torch_formula=text,
-        )
-    )
-    return rows
-
-
-def keras_parameter_count(
-    cell: str, units: int, layers: int, n_features: int, horizon: int = 1, n_targets: int = 1
-) -> int:
-    """Trainable parameters in Keras: LSTM(100) on one feature plus Dense(1) has 40,901.
-
-    Per layer with input width F (n_features, then units) and U units: LSTM
-    4*(F*U + U*U + U); GRU (reset_after) 3*(F*U + U*U + 2U); SimpleRNN F*U + U*U + U;
-    then Dense U*(H*K) + H*K. Arguments as in parameter_breakdown.
-    """
-    rows = parameter_breakdown(cell, units, layers, n_features, horizon, n_targets)
-    return sum(row.keras for row in rows)
-
-
-def torch_parameter_count(
-    cell: str, units: int, layers: int, n_features: int, horizon: int = 1, n_targets: int = 1
-) -> int:
-    """Parameters in PyTorch's convention, with two bias vectors in every recurrent layer.
-
-    LSTM 4*(F*U + U*U + 2U); GRU 3*(F*U + U*U + 2U); RNN F*U + U*U + 2U; Dense as in Keras.
-    Arguments as in parameter_breakdown.
-    """
-    rows = parameter_breakdown(cell, units, layers, n_features, horizon, n_targets)
-    return sum(row.torch for row in rows)
-
-
-def flops_per_sample(
-    cell: str,
-    units: int,
-    layers: int,
-    n_features: int,
-    lags: int,
-    horizon: int = 1,
-    n_targets: int = 1,
-) -> int:
-    """Forward FLOPs for one window, a multiply-add counted as 2 FLOPs.
-
-    Per time step and layer: 2*G*U*(F_in + U) for the input and recurrent matmuls, plus
-    E*U elementwise FLOPs, with every add, multiply and activation counted as 1:
-    LSTM E = 17 (8 to add the two projections and the bias over 4U gates, 5 activations,
-    3 for c = f*c + i*g, 1 for h = o*act(c)); GRU E = 16 (6 bias adds over 3U, 2 sums for
-    r and z, 2 for xn + r*hn, 3 activations, 3 for h = n + z*(h - n)); RNN E = 3 (2 adds,
-    1 activation). The total is that times lags, plus 2*U*H*K for the Dense head. A training
-    step costs about TRAINING_FLOPS_FACTOR (3) times the forward FLOPs. Arguments as in
-    parameter_breakdown, plus lags (L), the window length.
-    """
-    _check_closed_form(cell, units, layers, n_features)
-    _check_sizes(lags=lags, horizon=horizon, n_targets=n_targets)
-    g, u = GATES[cell], units
-    per_step = 0
-    for k in range(layers):
-        f = n_features if k == 0 else units
-        per_step += 2 * g * u * (f + u) + ELEMENTWISE_FLOPS[cell] * u
-    return per_step * lags + 2 * u * horizon * n_targets

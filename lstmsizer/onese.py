@@ -123,19 +123,28 @@ def one_se_rule(rmse: np.ndarray, parameters: np.ndarray) -> PairedRule:
     params = np.broadcast_to(np.asarray(parameters, dtype=float), mean.shape)
     best = np.lexsort((index, params, mean), axis=-1)[..., 0]
     d = rmse - np.take_along_axis(rmse, best[..., None, None], axis=-2)
-    pair = np.isfinite(d)
-    n = pair.sum(axis=-1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        diff = np.where(pair, d, 0.0).sum(axis=-1) / n
-        squares = np.where(pair, (d - diff[..., None]) ** 2, 0.0).sum(axis=-1)
-        se = np.sqrt(squares / (n - 1) / n)
-    se = np.where(n < 2, np.nan, se)
+    diff, se, _ = paired_stats(d)
     is_best = index == best[..., None]
     diff, se = np.where(is_best, 0.0, diff), np.where(is_best, 0.0, se)
     within = (diff <= se) | is_best
     candidates = np.where(within, params, np.inf)
     recommended = np.lexsort((index, mean, candidates), axis=-1)[..., 0]
     return PairedRule(best, recommended, mean, diff, se, within)
+
+
+def paired_stats(d: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean, standard error and count of paired differences over the last axis of d.
+
+    NaN differences (a failed or missing run) are left out; the SE is std(ddof=1) / sqrt(n),
+    NaN when fewer than two differences remain, and the mean is NaN when none does.
+    """
+    pair = np.isfinite(d)
+    n = pair.sum(axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        diff = np.where(pair, d, 0.0).sum(axis=-1) / n
+        squares = np.where(pair, (d - diff[..., None]) ** 2, 0.0).sum(axis=-1)
+        se = np.sqrt(squares / (n - 1) / n)
+    return diff, np.where(n < 2, np.nan, se), n
 
 
 def add_paired_columns(summary: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:

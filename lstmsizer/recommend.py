@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from lstmsizer.codegen import KERAS_LAYERS, keras_code, pytorch_code
-from lstmsizer.errors import DataError, check_choice, check_int
-from lstmsizer.onese import finite, one_se_rule, pair_folds, rmse_matrix
-from lstmsizer.stability import bootstrap
+from lstmsizer.codegen import keras_code, pytorch_code
+from lstmsizer.config import ModelSpec, WindowSpec
+from lstmsizer.errors import DataError
+from lstmsizer.onese import FoldPairing, finite, one_se_rule, pair_folds, rmse_matrix
+from lstmsizer.rundir.sweep import Recommendation
+from lstmsizer.stability import Stability, bootstrap
 from lstmsizer.verdict import flags, label, verdict, warnings
 
 _DESCRIBE = ("cell", "units", "layers", "activation", "parameters")
@@ -122,72 +122,6 @@ def summarize_baselines(baseline_runs: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["mean_rmse", "model"], ignore_index=True, na_position="last")
 
 
-@dataclass(frozen=True)
-class Recommendation:
-    """The smallest configuration as good as the best, and whether it beats the baselines.
-
-    Attributes:
-        config, cell, units, layers, activation, parameters: The recommended configuration.
-        mean_rmse, se_rmse: Its validation RMSE over seeds x folds (unpaired, for reading).
-        paired_diff, paired_se: Its RMSE minus the best's, paired over the (seed, fold) cells:
-            mean and standard error of the differences (0 and 0 when it is the best).
-        best_config, best_mean_rmse, best_se_rmse: The configuration with the lowest mean RMSE.
-        threshold: best_mean_rmse + best_se_rmse, the unpaired bound, for reading only.
-        baseline, baseline_rmse, baseline_se: The baseline with the lowest mean RMSE.
-        baseline_diff, baseline_diff_se: That baseline's RMSE minus the recommendation's
-            (its mean over seeds), paired per fold: mean and standard error over the folds.
-        folds_paired: Folds both were scored on.
-        lstm_needed: True when baseline_diff > baseline_diff_se.
-        stability_share: Share of bootstrap resamples of the cells that recommend it.
-        selection_shares: Share of resamples recommending each configuration, by id.
-        runner_up, runner_up_label, runner_up_share: The configuration the resamples
-            recommend most often otherwise (None when none does), its label and its share.
-        resamples: Bootstrap resamples drawn.
-        warnings: Training-health warnings for the configurations within one standard error.
-        verdict: Plain sentences saying the above.
-        keras_code, pytorch_code: Runnable code building the recommended model.
-    """
-
-    config: str
-    cell: str
-    units: int
-    layers: int
-    activation: str
-    parameters: int
-    mean_rmse: float
-    se_rmse: float
-    paired_diff: float
-    paired_se: float
-    best_config: str
-    best_mean_rmse: float
-    best_se_rmse: float
-    threshold: float
-    baseline: str
-    baseline_rmse: float
-    baseline_se: float
-    baseline_diff: float
-    baseline_diff_se: float
-    folds_paired: int
-    lstm_needed: bool
-    stability_share: float
-    selection_shares: dict[str, float]
-    runner_up: str | None
-    runner_up_label: str | None
-    runner_up_share: float
-    resamples: int
-    warnings: tuple[str, ...]
-    verdict: str
-    keras_code: str
-    pytorch_code: str
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready values: warnings as a list, NaN as None."""
-        out = {**asdict(self), "warnings": list(self.warnings)}
-        return {
-            k: None if isinstance(v, float) and not math.isfinite(v) else v for k, v in out.items()
-        }
-
-
 def recommend(
     summary: pd.DataFrame,
     baseline_summary: pd.DataFrame,
@@ -231,6 +165,45 @@ def recommend(
     """
     _require(summary, ("config", *_DESCRIBE, "mean_rmse", "se_rmse"), "summary")
     _require(baseline_runs, ("model", "fold", "rmse"), "baseline_runs")
+    choice = _choose(summary, runs)
+    base = _best_baseline(baseline_summary)
+    pairing = pair_folds(runs, baseline_runs, str(choice.rec.name), str(base["model"]))
+    stability = bootstrap(runs, str(choice.rec.name), resamples=resamples, seed=seed)
+    runner = None if stability.runner_up is None else choice.rows[stability.runner_up]
+    notes = warnings(runs, choice.within, stability)
+    cells = set(summary["cell"].astype(str))
+    text = verdict(choice.rec, choice.best, base, pairing, stability, runner, notes, cells)
+    found = _Found(base, pairing, stability, runner, notes, text)
+    return _recommendation(choice, found, (lags, n_features, horizon, dropout), resamples)
+
+
+@dataclass(frozen=True)
+class _Choice:
+    """The paired one-SE rule's pick: summary rows by config id, the recommended and best
+    rows, the recommended one's paired difference to the best, the rows within one SE."""
+
+    rows: dict[str, pd.Series]
+    rec: pd.Series
+    best: pd.Series
+    diff: float
+    se: float
+    within: list[pd.Series]
+
+
+@dataclass(frozen=True)
+class _Found:
+    """What was found about the pick: the best baseline, the fold pairing with it, the
+    bootstrap, the runner-up's row, the warnings and the verdict."""
+
+    base: pd.Series
+    pairing: FoldPairing
+    stability: Stability
+    runner: pd.Series | None
+    notes: tuple[str, ...]
+    verdict: str
+
+
+def _choose(summary: pd.DataFrame, runs: pd.DataFrame) -> _Choice:
     matrix = rmse_matrix(runs)
     rule = one_se_rule(matrix.rmse, matrix.parameters)
     rows = {str(c): row for c, row in summary.set_index("config").iterrows()}
@@ -238,17 +211,21 @@ def recommend(
     if missing:
         raise DataError(f"summary must describe every config of runs, missing {missing[0]}")
     i = int(rule.recommended)
-    rec, best = rows[matrix.configs[i]], rows[matrix.configs[int(rule.best)]]
-    base = _best_baseline(baseline_summary)
-    pairing = pair_folds(runs, baseline_runs, str(rec.name), str(base["model"]))
-    stability = bootstrap(runs, str(rec.name), resamples=resamples, seed=seed)
-    runner = None if stability.runner_up is None else rows[stability.runner_up]
     within = [rows[c] for c, w in zip(matrix.configs, rule.within, strict=True) if w]
-    notes = warnings(runs, within, stability)
+    rec, best = rows[matrix.configs[i]], rows[matrix.configs[int(rule.best)]]
+    return _Choice(rows, rec, best, float(rule.diff[i]), float(rule.se[i]), within)
+
+
+def _recommendation(
+    choice: _Choice, found: _Found, sizes: tuple[int, int, int, float], resamples: int
+) -> Recommendation:
+    # sizes: lags, n_features, horizon and dropout, for the generated code
+    rec, best, base = choice.rec, choice.best, found.base
     model = (str(rec["cell"]), int(rec["units"]), int(rec["layers"]), str(rec["activation"]))
-    sizes = (lags, n_features, horizon, dropout)
-    cells = set(summary["cell"].astype(str))
-    text = verdict(rec, best, base, pairing, stability, runner, notes, cells)
+    pairing, stability, runner = found.pairing, found.stability, found.runner
+    lags, n_features, horizon, dropout = sizes
+    spec = ModelSpec(*model, dropout)  # type: ignore[arg-type]
+    window = WindowSpec(lags, horizon)
     return Recommendation(
         config=str(rec.name),
         cell=model[0],
@@ -258,8 +235,8 @@ def recommend(
         parameters=int(rec["parameters"]),
         mean_rmse=float(rec["mean_rmse"]),
         se_rmse=float(rec["se_rmse"]),
-        paired_diff=float(rule.diff[i]),
-        paired_se=float(rule.se[i]),
+        paired_diff=choice.diff,
+        paired_se=choice.se,
         best_config=str(best.name),
         best_mean_rmse=float(best["mean_rmse"]),
         best_se_rmse=float(best["se_rmse"]),
@@ -277,10 +254,10 @@ def recommend(
         runner_up_label=None if runner is None else label(runner),
         runner_up_share=stability.runner_up_share,
         resamples=resamples,
-        warnings=notes,
-        verdict=text,
-        keras_code=keras_code(*model, *sizes),
-        pytorch_code=pytorch_code(*model, *sizes),
+        warnings=found.notes,
+        verdict=found.verdict,
+        keras_code=keras_code(spec, window, n_features),
+        pytorch_code=pytorch_code(spec, window, n_features),
     )
 
 
@@ -293,40 +270,3 @@ def _best_baseline(baseline_summary: pd.DataFrame) -> pd.Series:
             f"{len(baseline_summary)} baselines"
         )
     return bases.sort_values(["mean_rmse", "model"]).iloc[0]
-
-
-def equal_budget_width(
-    cell: str, units: int, layers: int, n_features: int, horizon: int = 1
-) -> int:
-    """The single-layer width whose Keras parameter count is nearest to a layers x units stack.
-
-    Args:
-        cell: lstm, gru or rnn.
-        units: Units per layer of the stack.
-        layers: Layers of the stack.
-        n_features: Features per time step.
-        horizon: Forecast steps (Dense width).
-
-    Returns:
-        The width; on a tie between two widths, the smaller.
-    """
-    check_choice("cell", cell, tuple(KERAS_LAYERS))
-    for name, value in (("units", units), ("layers", layers), ("n_features", n_features)):
-        check_int(name, value)
-    check_int("horizon", horizon)
-    # imported here: the closed-form counts live beside the torch network
-    from lstmsizer.models import keras_parameter_count
-
-    def count(width: int) -> int:
-        return keras_parameter_count(cell, width, 1, n_features, horizon)
-
-    target = keras_parameter_count(cell, units, layers, n_features, horizon)
-    # one layer's count is a*w^2 + b*w + c exactly: read a, b, c off three widths
-    f1, f2, f3 = count(1), count(2), count(3)
-    a = (f3 - 2 * f2 + f1) / 2
-    b = f2 - f1 - 3 * a
-    c = f1 - a - b
-    root = (-b + math.sqrt(max(b * b - 4 * a * (c - target), 0.0))) / (2 * a)
-    guess = math.floor(root)
-    candidates = range(max(1, guess - 1), max(1, guess + 2) + 1)
-    return min(candidates, key=lambda w: (abs(count(w) - target), w))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Iterable
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -17,9 +17,12 @@ from statsmodels.tsa.statespace import kalman_filter
 from statsmodels.tsa.statespace.exponential_smoothing import ExponentialSmoothing
 from statsmodels.tsa.stattools import kpss
 
-from lstmsizer.baselines import detect_period, one_blas_thread, training_part
 from lstmsizer.contract import as_origins, as_series, check_fitted
 from lstmsizer.errors import DataError, check_int
+from lstmsizer.simplebaselines import detect_period, one_blas_thread, training_part
+
+if TYPE_CHECKING:
+    from typing import Self
 
 Array = NDArray[np.float64]
 
@@ -215,7 +218,35 @@ def window_note(fitted: int, train: int) -> str:
     return f" on the last {fitted:,} values" if fitted < train else ""
 
 
-class AutoETS:
+class _StateSpace:
+    """What ETS and ARIMA share: a model chosen on the last FIT_VALUES training values (the
+    subclass's _select), and forecasts that filter the whole history with its parameters."""
+
+    name: str
+    horizon: int
+
+    def fit(
+        self, y: ArrayLike, X: ArrayLike | None = None, *, train_end: int | None = None
+    ) -> Self:
+        train = training_part(y, train_end, 4, self.name)
+        window = fitted_window(train)
+        label, self.results_, note = self._select(train, window)
+        self.name = label + note
+        self.start_ = train.size - window.size
+        return self
+
+    def predict(self, y: ArrayLike, origins: ArrayLike, X: ArrayLike | None = None) -> Array:
+        check_fitted(self, "results_")
+        return state_space_forecast(
+            y, origins, self.horizon, results=self.results_, start=self.start_
+        )
+
+    def _select(self, train: Array, window: Array) -> tuple[str, Any, str]:
+        """The chosen model's label, its fitted results and the note the name adds."""
+        raise NotImplementedError
+
+
+class AutoETS(_StateSpace):
     """Additive-error ETS, trend and seasonality chosen by AIC (statsmodels state space).
 
     The period is given or detected on the training part; the seasonal models join the grid
@@ -231,29 +262,17 @@ class AutoETS:
         self.horizon = horizon
         self.name = "ETS"
 
-    def fit(
-        self, y: ArrayLike, X: ArrayLike | None = None, *, train_end: int | None = None
-    ) -> AutoETS:
-        train = training_part(y, train_end, 4, self.name)
+    def _select(self, train: Array, window: Array) -> tuple[str, Any, str]:
         period = self.period if self.period is not None else detect_period(train)
-        window = fitted_window(train)
         note = window_note(window.size, train.size)
         if note and period is not None and period > LONG_SEASON:
             note += f", season {period} not tried"
             period = None
-        label, self.results_ = _select_by_aic(window, ets_candidates(window.size, period), "ETS")
-        self.name = label + note
-        self.start_ = train.size - window.size
-        return self
-
-    def predict(self, y: ArrayLike, origins: ArrayLike, X: ArrayLike | None = None) -> Array:
-        check_fitted(self, "results_")
-        return state_space_forecast(
-            y, origins, self.horizon, results=self.results_, start=self.start_
-        )
+        label, results = _select_by_aic(window, ets_candidates(window.size, period), "ETS")
+        return label, results, note
 
 
-class AutoARIMA:
+class AutoARIMA(_StateSpace):
     """ARIMA(p, d, q) with p, q <= 2 and d <= 1 chosen by AIC (statsmodels state space).
 
     With d = 0 the model has a constant; with d = 1 it is fitted both without and with a
@@ -269,11 +288,7 @@ class AutoARIMA:
         self.horizon = horizon
         self.name = "ARIMA"
 
-    def fit(
-        self, y: ArrayLike, X: ArrayLike | None = None, *, train_end: int | None = None
-    ) -> AutoARIMA:
-        train = training_part(y, train_end, 4, self.name)
-        window = fitted_window(train)
+    def _select(self, train: Array, window: Array) -> tuple[str, Any, str]:
         grid = arima_candidates()
         note = window_note(window.size, train.size)
         if note:
@@ -283,15 +298,7 @@ class AutoARIMA:
             mean_step = float(train[-1] - train[0]) / (train.size - 1)
             grid = arima_candidates(kpss_differences(train), mean_step)
             note += ", d by KPSS"
-        label, self.results_ = _select_by_aic(window, grid, "ARIMA")
-        if note and self.results_.model.trend == "t":
+        label, results = _select_by_aic(window, grid, "ARIMA")
+        if note and results.model.trend == "t":
             note += ", drift from all values"
-        self.name = label + note
-        self.start_ = train.size - window.size
-        return self
-
-    def predict(self, y: ArrayLike, origins: ArrayLike, X: ArrayLike | None = None) -> Array:
-        check_fitted(self, "results_")
-        return state_space_forecast(
-            y, origins, self.horizon, results=self.results_, start=self.start_
-        )
+        return label, results, note

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
-import platform
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -14,6 +12,7 @@ from torch import nn
 from lstmsizer.config import DEFAULT_THREADS, TrainSpec
 from lstmsizer.history import History
 from lstmsizer.progress import progress_bar
+from lstmsizer.runtime import device_name, resolve_device, seed_everything, using_threads
 from lstmsizer.step import TrainStep, adam, loss_function
 from lstmsizer.stopping import Members
 
@@ -54,43 +53,6 @@ class TrainData:
     y: torch.Tensor
     x_val: torch.Tensor | None = None
     y_val: torch.Tensor | None = None
-
-
-def resolve_device(device: str | None) -> torch.device:
-    """CUDA when present and not overridden, else the CPU."""
-    if device is None:
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
-
-
-def device_name(device: torch.device) -> str:
-    """GPU name on CUDA; the CPU model from /proc/cpuinfo or platform elsewhere."""
-    if device.type == "cuda":
-        return torch.cuda.get_device_name(device)
-    with contextlib.suppress(OSError), open("/proc/cpuinfo", encoding="utf-8") as info:
-        for line in info:
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.processor() or platform.machine() or "unknown CPU"
-
-
-@contextlib.contextmanager
-def using_threads(threads: int | None) -> Iterator[int]:
-    """Set torch's intra-op thread count for the block and restore it afterwards."""
-    wanted = DEFAULT_THREADS if threads is None else threads
-    before = torch.get_num_threads()
-    if wanted != before:
-        torch.set_num_threads(wanted)
-    try:
-        yield wanted
-    finally:
-        if wanted != before:
-            torch.set_num_threads(before)
-
-
-def seed_everything(seed: int) -> None:
-    """Seed torch's CPU and CUDA generators, which drive initialisation and dropout."""
-    torch.manual_seed(seed)
 
 
 def fit(
@@ -187,39 +149,22 @@ def _run_epochs(
 ) -> None:
     batched = len(seeds) > 1
     step = TrainStep(net, spec, rates, len(seeds) if batched else 0)
-    loss_fn = step.loss_fn
-    device = data.x.device
     generators = [torch.Generator(device="cpu").manual_seed(s) for s in seeds]
     n = data.x.shape[1 if batched else 0]
-    rows = torch.arange(len(seeds), device=device)[:, None]
     x_val, y_val = data.x_val, data.y_val
     validate = x_val is not None and y_val is not None and x_val.shape[-3] > 0
     if validate:
-        for history, trivial in zip(
-            histories, _trivial_losses(data, loss_fn, batched), strict=True
-        ):
-            history.trivial_loss = trivial
+        trivial = _trivial_losses(data, step.loss_fn, batched)
+        for history, loss in zip(histories, trivial, strict=True):
+            history.trivial_loss = loss
     members = Members(net, histories, rates, spec)
     with progress_bar("training", spec.epochs, spec.progress) as bar:
         for epoch in range(spec.epochs):
             start = time.perf_counter()
             net.train()
             step.stepper.set(members.rates)
-            orders = torch.stack(
-                [
-                    torch.randperm(n, generator=g) if spec.shuffle else torch.arange(n)
-                    for g in generators
-                ]
-            ).to(device)  # (M, N)
-            total = torch.zeros(len(seeds), device=device)
-            for first in range(0, n, spec.batch_size):
-                idx = orders[:, first : first + spec.batch_size]  # (M, B)
-                if batched:  # gathers (M, B, L, F), (M, B, H, K) from each member's views
-                    x, y = data.x[rows, idx], data.y[rows, idx]
-                else:  # gathers (B, L, F), (B, H, K) from the views
-                    x, y = data.x[idx[0]], data.y[idx[0]]
-                total += step(x, y) * idx.shape[1]
-            val = _evaluate(net, x_val, y_val, loss_fn, batched) if validate else None
+            total = _epoch(step, data, spec, generators, batched)
+            val = _evaluate(net, x_val, y_val, step.loss_fn, batched) if validate else None
             members.record(epoch, (total / n).tolist(), val, time.perf_counter() - start)
             losses = histories[0].val_loss or histories[0].train_loss
             bar.set(epoch + 1, note=f"loss {losses[-1]:.4g}" if losses else "")
@@ -230,6 +175,31 @@ def _run_epochs(
                         history.stop = "callback" if stop else history.stop
                 break
     members.restore()
+
+
+def _epoch(
+    step: TrainStep,
+    data: TrainData,
+    spec: TrainSpec,
+    generators: list[torch.Generator],
+    batched: bool,
+) -> torch.Tensor:
+    """One pass over the training windows, each member in its own order; summed losses (M,)."""
+    device = data.x.device
+    n = data.x.shape[1 if batched else 0]
+    orders = torch.stack(
+        [torch.randperm(n, generator=g) if spec.shuffle else torch.arange(n) for g in generators]
+    ).to(device)  # (M, N)
+    rows = torch.arange(len(generators), device=device)[:, None]
+    total = torch.zeros(len(generators), device=device)
+    for first in range(0, n, spec.batch_size):
+        idx = orders[:, first : first + spec.batch_size]  # (M, B)
+        if batched:  # gathers (M, B, L, F), (M, B, H, K) from each member's views
+            x, y = data.x[rows, idx], data.y[rows, idx]
+        else:  # gathers (B, L, F), (B, H, K) from the views
+            x, y = data.x[idx[0]], data.y[idx[0]]
+        total += step(x, y) * idx.shape[1]
+    return total
 
 
 def _evaluate(

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from lstmsizer.codegen import KERAS_LAYERS, config_label
 from lstmsizer.onese import FoldPairing
+from lstmsizer.sizes import KERAS_LAYERS, config_label
 from lstmsizer.stability import Stability
 
 HEALTH_PROBLEMS = {

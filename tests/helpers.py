@@ -1,4 +1,4 @@
-"""Helpers shared by the command-line and claims tests."""
+"""Helpers shared by the command-line, sweep and claims tests."""
 
 from __future__ import annotations
 
@@ -9,8 +9,13 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner, Result
 
+import lstmsizer.baselines
 from lstmsizer.claims import Settings
 from lstmsizer.cli import app, main
+from lstmsizer.contract import Forecaster
+
+# Bound before any test patches the default: numpy_only filters the real one.
+every_baseline = lstmsizer.baselines.default_baselines
 
 runner = CliRunner()
 
@@ -61,17 +66,14 @@ TINY = Settings(
 )
 
 
-def numpy_only(lags: int, horizon: int = 1, period: int | None = None) -> list[Any]:
-    """Every baseline but ETS and ARIMA, which take seconds to fit: for fast sweeps in tests."""
-    from lstmsizer.baselines import default_baselines
+def numpy_only(lags: int, horizon: int = 1, period: int | None = None) -> list[Forecaster]:
+    """Every baseline but ETS and ARIMA, which take seconds to fit: a baseline factory for
+    fast sweeps in tests, passed as baselines=numpy_only (it pickles: module level)."""
+    return [b for b in every_baseline(lags, horizon, period) if b.name not in ("ETS", "ARIMA")]
 
-    return [b for b in default_baselines(lags, horizon, period) if b.name not in ("ETS", "ARIMA")]
 
-
-def patch_sweep_baselines(patch: pytest.MonkeyPatch) -> None:
-    """Make sweeps score only the numpy baselines."""
-    import lstmsizer.sweep.result
-    import lstmsizer.sweep.runs
-
-    patch.setattr(lstmsizer.sweep.runs, "default_baselines", numpy_only)
-    patch.setattr(lstmsizer.sweep.result, "default_baselines", numpy_only)
+def numpy_baselines_by_default(patch: pytest.MonkeyPatch) -> None:
+    """Make numpy_only the default baselines, for tests that run a command, which cannot
+    pass baselines=. The one test hook: lstmsizer.baselines.default_baselines is the only
+    place the library looks the default up (make_baselines with baselines=None)."""
+    patch.setattr(lstmsizer.baselines, "default_baselines", numpy_only)

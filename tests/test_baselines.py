@@ -1,4 +1,4 @@
-"""Tests of lstmsizer.baselines and lstmsizer.statbaselines: values, references, contract."""
+"""Tests of the baselines (simple, AR, statistical) and their registry: values, references."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 import lstmsizer
+import lstmsizer.baselines
 from lstmsizer import statbaselines
 from lstmsizer.baselines import (
     Drift,
@@ -27,6 +28,7 @@ from lstmsizer.baselines import (
     drift_forecast,
     fit_linear_ar,
     linear_ar_forecast,
+    make_baselines,
     moving_average_forecast,
     naive_forecast,
     seasonal_naive_forecast,
@@ -460,3 +462,41 @@ def test_fit_shows_one_baselines_tick_per_baseline(monkeypatch: pytest.MonkeyPat
     assert bars == [("baselines", 2, False)]
     assert ticks == ["naive", "drift"]
     assert set(ticks) < set(result.table["model"])
+
+
+def naive_and_drift(lags: int, horizon: int = 1, period: int | None = None) -> list[Forecaster]:
+    return [Naive(horizon), Drift(horizon)]
+
+
+def test_fit_scores_the_baselines_a_factory_makes() -> None:
+    data = resolve(SERIES)
+    train = TrainSpec(epochs=1, progress=False)
+    window = WindowSpec(lags=LAGS)
+    result = lstmsizer.fit(data, window, ModelSpec(units=2), train, baselines=naive_and_drift)
+    table = result.table.set_index("model")
+    assert list(table["kind"]).count("lstm") == 1 and len(table) == 3
+    assert set(table.index[table["kind"] == "baseline"]) == {"naive", "drift"}
+    origins = result.split.val_origins
+    expected = np.sqrt(np.mean((SERIES[origins] - SERIES[origins - 1]) ** 2))
+    assert table.loc["naive", "rmse"] == pytest.approx(expected, rel=1e-12)
+
+
+def test_make_baselines_without_a_factory_looks_the_default_up_when_called(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert [b.name for b in make_baselines(None, LAGS, 2)] == [
+        b.name for b in default_baselines(LAGS, 2)
+    ]
+    monkeypatch.setattr(lstmsizer.baselines, "default_baselines", naive_and_drift)
+    assert [b.name for b in make_baselines(None, LAGS, 1)] == ["naive", "drift"]
+
+
+def test_fit_checks_the_baselines_it_is_given() -> None:
+    with pytest.raises(OptionError, match=r"^baselines must forecast horizon 1, got 'drift'"):
+        lstmsizer.fit(
+            resolve(SERIES),
+            WindowSpec(lags=LAGS),
+            ModelSpec(units=2),
+            TrainSpec(epochs=1, progress=False),
+            baselines=[Naive(), Drift(horizon=2)],
+        )

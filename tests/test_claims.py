@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from helpers import TINY, patch_sweep_baselines
+from helpers import TINY, numpy_only
 
 from lstmsizer.claims import (
     CANNOT_TELL,
@@ -209,25 +208,27 @@ def test_run_claims_fails_fast_on_short_data_and_bad_options() -> None:
         run_claims(get("sine"), lags=0)
 
 
-@pytest.fixture
-def numpy_baselines(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Leave out ETS and ARIMA, which take seconds to fit, from the sweeps' baselines."""
-
-    patch_sweep_baselines(monkeypatch)
-    yield
+def test_run_claims_rejects_baselines_a_sweep_could_not_use_before_any_work(
+    tmp_path: Path,
+) -> None:
+    with pytest.raises(OptionError, match=r"^baselines must be picklable"):
+        run_claims(get("sine"), lags=4, workdir=tmp_path, baselines=lambda *_: [])
+    assert not list(tmp_path.iterdir())
 
 
 @pytest.mark.slow
-@pytest.mark.usefixtures("numpy_baselines")
 def test_run_claims_returns_six_verdicts_and_a_json_round_trip(tmp_path: Path) -> None:
     torch.set_num_threads(1)
-    result = run_claims(get("sine", n=150), lags=4, settings=TINY, workdir=tmp_path)
+    data = get("sine", n=150)
+    result = run_claims(data, lags=4, settings=TINY, workdir=tmp_path, baselines=numpy_only)
     assert isinstance(result, ClaimsResult) and not result.quick
     assert [c.claim for c in result.claims] == list(CLAIMS)
     for claim in result.claims:
         assert claim.verdict in VERDICTS and claim.evidence and claim.seconds > 0
     assert result.seconds >= sum(c.seconds for c in result.claims)
     assert {"deep-vs-wide", "linear-series"} <= {p.name for p in tmp_path.iterdir()}
+    scored = pd.read_csv(tmp_path / "linear-series" / "baselines.csv")["model"]
+    assert set(scored) == {b.name for b in numpy_only(4)}  # the baselines passed in
     assert list(result.table["verdict"]) == [c.verdict for c in result.claims]
     payload = result.to_dict()
     text = json.dumps(payload, allow_nan=False)

@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 import typer
-from helpers import TINY, invoke, invoke_json, patch_sweep_baselines
+from helpers import TINY, invoke, invoke_json, numpy_baselines_by_default
 
 import lstmsizer.claims.run
-import lstmsizer.sweep.result
-import lstmsizer.sweep.runs
+import lstmsizer.sweeping.result
+import lstmsizer.sweeping.runs
 from lstmsizer.claims import Claim
 from lstmsizer.claims.result import figure
 from lstmsizer.cli import app, main
@@ -36,12 +36,12 @@ def one_error_line(
 
 @pytest.fixture
 def fast_sweeps(monkeypatch: pytest.MonkeyPatch) -> None:
-    patch_sweep_baselines(monkeypatch)
+    numpy_baselines_by_default(monkeypatch)
 
 
 @pytest.fixture
-def run_dir(tiny_run_dir: Path) -> Path:
-    return tiny_run_dir
+def run_dir(tiny_run: Path) -> Path:
+    return tiny_run  # a copy: diagnose writes diagnostics.json into the run folder
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ import torch
 
 from lstmsizer.datasets import get
 from lstmsizer.diagnostics import DIAGNOSTICS_FILE, diagnose_run
-from lstmsizer.diagnostics.rundata import read_run, run_dataset, select_sizes
+from lstmsizer.diagnostics.sweeprun import run_dataset, select_sizes, sweep_run
 from lstmsizer.errors import DataError, OptionError
 
 torch.set_num_threads(1)
@@ -52,8 +52,8 @@ def test_a_folder_that_is_not_a_run_is_named(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def run_dir(tiny_run_dir: Path) -> Path:
-    return tiny_run_dir
+def run_dir(tiny_run: Path) -> Path:
+    return tiny_run  # a copy: diagnose writes diagnostics.json into the run folder
 
 
 @pytest.mark.slow
@@ -91,7 +91,7 @@ def test_diagnose_run_writes_every_result(run_dir: Path) -> None:
 
 @pytest.mark.slow
 def test_the_run_data_are_checked_or_must_be_given(run_dir: Path, tmp_path: Path) -> None:
-    run = read_run(run_dir)
+    run = sweep_run(run_dir)
     assert len(run_dataset(run)) == 150
     with pytest.raises(DataError, match="differ"):
         run_dataset(run, get("sine", n=150, seed=1))
@@ -103,5 +103,5 @@ def test_the_run_data_are_checked_or_must_be_given(run_dir: Path, tmp_path: Path
     info["data"]["source"] = "array"
     (copy / "recommendation.json").write_text(json.dumps(info))
     with pytest.raises(DataError, match="data="):
-        run_dataset(read_run(copy))
-    assert len(run_dataset(read_run(copy), get("sine", n=150).values)) == 150
+        run_dataset(sweep_run(copy))
+    assert len(run_dataset(sweep_run(copy), get("sine", n=150).values)) == 150

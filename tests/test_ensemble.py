@@ -7,10 +7,11 @@ import itertools
 import pytest
 import torch
 
-from lstmsizer.config import ModelSpec
+from lstmsizer.config import ModelSpec, WindowSpec
 from lstmsizer.ensemble import BatchedForecastNet
 from lstmsizer.errors import DataError, OptionError
-from lstmsizer.models import ForecastNet, keras_parameter_count
+from lstmsizer.models import ForecastNet
+from lstmsizer.sizes import keras_parameter_count
 
 torch.set_num_threads(1)
 
@@ -194,7 +195,7 @@ def test_num_parameters_is_the_keras_count(
 ) -> None:
     spec = _spec(cell=cell, units=units, layers=layers)
     batched = BatchedForecastNet(n_features, spec, horizon, 2, members=4)
-    expected = keras_parameter_count(cell, units, layers, n_features, horizon, 2)
+    expected = keras_parameter_count(spec, WindowSpec(lags=3, horizon=horizon), n_features, 2)
     assert batched.num_parameters() == expected
     assert ForecastNet(n_features, spec, horizon, 2).num_parameters() == expected
     assert all(p.shape[0] == 4 for p in batched.parameters())

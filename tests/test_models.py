@@ -1,4 +1,4 @@
-"""ForecastNet against its hand-written path, Keras sizes and init, and closed-form counts."""
+"""ForecastNet against its hand-written path, Keras sizes and init, and the closed-form counts."""
 
 from __future__ import annotations
 
@@ -9,16 +9,10 @@ import numpy as np
 import pytest
 import torch
 
-from lstmsizer.config import ModelSpec
+from lstmsizer.config import ModelSpec, WindowSpec
 from lstmsizer.errors import DataError, OptionError
-from lstmsizer.models import (
-    ForecastNet,
-    build_net,
-    flops_per_sample,
-    keras_parameter_count,
-    parameter_breakdown,
-    torch_parameter_count,
-)
+from lstmsizer.models import ForecastNet, build_net
+from lstmsizer.sizes import keras_parameter_count, torch_parameter_count
 
 torch.set_num_threads(1)
 
@@ -92,80 +86,20 @@ def test_trainable_parameters_equal_keras_count(
     for activation in ("tanh", "relu"):
         spec = ModelSpec(cell, units, layers, activation, init=init)  # type: ignore[arg-type]
         net = ForecastNet(n_features, spec, horizon=horizon, n_targets=2)
-        counts = (cell, units, layers, n_features, horizon, 2)
+        counts = (spec, WindowSpec(lags=3, horizon=horizon), n_features, 2)
         assert net.num_parameters() == keras_parameter_count(*counts)
         # with the fixed-zero recurrent biases the net holds exactly PyTorch's tensors
         assert sum(p.numel() for p in net.parameters()) == torch_parameter_count(*counts)
 
 
-@pytest.mark.parametrize(("cell", "units", "layers", "n_features", "horizon"), SIZES)
-def test_closed_form_counts(
-    cell: str, units: int, layers: int, n_features: int, horizon: int
-) -> None:
-    g, u, out = GATES[cell], units, horizon * 2
-    keras_biases = {"lstm": 4 * u, "gru": 2 * 3 * u, "rnn": u}[cell]
-    keras = torch_count = 0
-    for k in range(layers):
-        f = n_features if k == 0 else u
-        keras += g * (f * u + u * u) + keras_biases
-        torch_count += g * (f * u + u * u) + 2 * g * u
-    dense = u * out + out
-    assert keras_parameter_count(cell, units, layers, n_features, horizon, 2) == keras + dense
-    assert torch_parameter_count(cell, units, layers, n_features, horizon, 2) == torch_count + dense
-    # PyTorch's own modules are the reference for the PyTorch convention
-    ref = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN}[cell](
-        n_features, units, num_layers=layers
-    )
-    ref_count = sum(p.numel() for p in ref.parameters()) + dense
-    assert torch_parameter_count(cell, units, layers, n_features, horizon, 2) == ref_count
-
-
 def test_textbook_model_has_40901_parameters() -> None:
-    assert keras_parameter_count("lstm", 100, 1, 1) == 40_901
-    assert torch_parameter_count("lstm", 100, 1, 1) == 41_301
-    assert keras_parameter_count("gru", 100, 1, 1) == 31_001
-    assert keras_parameter_count("rnn", 100, 1, 1) == 10_301
     net = _net(units=100, activation="relu", init="keras")
     assert net.num_parameters() == 40_901
-
-
-def test_parameter_breakdown_textbook() -> None:
-    lstm, dense = parameter_breakdown("lstm", 100, 1, 1)
-    assert lstm.name == "lstm_1" and dense.name == "dense"
-    assert lstm.kernel_shapes == ((1, 400), (100, 400))
-    assert lstm.bias_shapes == ((400,),)
-    assert dict(lstm.torch_shapes)["bias_hh_l0"] == (400,)
-    assert lstm.formula == "4 × (1×100 + 100×100 + 100) = 40,800"
-    assert lstm.torch_formula == "4 × (1×100 + 100×100 + 2×100) = 41,200"
-    assert (lstm.keras, lstm.torch) == (40_800, 41_200)
-    assert dense.formula == "100×1 + 1 = 101" and dense.kernel_shapes == ((100, 1),)
-
-
-def test_parameter_breakdown_stack() -> None:
-    rows = parameter_breakdown("gru", 8, 2, 3, horizon=2, n_targets=2)
-    assert [r.name for r in rows] == ["gru_1", "gru_2", "dense"]
-    assert rows[1].kernel_shapes == ((8, 24), (8, 24)) and rows[1].bias_shapes == ((2, 24),)
-    assert rows[1].formula == "3 × (8×8 + 8×8 + 2×8) = 432"
-    assert rows[2].formula == "8×4 + 4 = 36"
-    assert parameter_breakdown("rnn", 10, 1, 2)[0].formula == "2×10 + 10×10 + 10 = 130"
-    assert sum(r.keras for r in rows) == keras_parameter_count("gru", 8, 2, 3, 2, 2)
-
-
-def test_flops_per_sample() -> None:
-    # textbook: 2 steps of 2*4*100*(1+100) matmul + 17*100 elementwise, head 2*100
-    assert flops_per_sample("lstm", 100, 1, 1, lags=2) == 2 * (80_800 + 1_700) + 200
-    two_layers = 5 * ((2 * 3 * 8 * (4 + 8) + 16 * 8) + (2 * 3 * 8 * 16 + 16 * 8)) + 2 * 8 * 6
-    assert flops_per_sample("gru", 8, 2, 4, lags=5, horizon=3, n_targets=2) == two_layers
-    assert flops_per_sample("rnn", 4, 1, 1, lags=3) == 3 * (2 * 4 * 5 + 3 * 4) + 8
 
 
 @pytest.mark.parametrize(
     ("call", "argument"),
     [
-        (lambda: keras_parameter_count("cnn", 4, 1, 1), "cell"),
-        (lambda: torch_parameter_count("lstm", 0, 1, 1), "units"),
-        (lambda: parameter_breakdown("lstm", 4, 0, 1), "layers"),
-        (lambda: flops_per_sample("lstm", 4, 1, 1, lags=0), "lags"),
         (lambda: ForecastNet(0, ModelSpec()), "n_features"),
         (lambda: ForecastNet(1, ModelSpec(), horizon=0), "horizon"),
         (lambda: ForecastNet(1, "lstm"), "spec"),  # type: ignore[arg-type]

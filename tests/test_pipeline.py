@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from helpers import TINY, invoke, patch_sweep_baselines
+from helpers import TINY, invoke, numpy_baselines_by_default
 
 import lstmsizer.claims.run
 from lstmsizer.report.build import NO_CURVES, NO_DEEP_WIDE, NO_DIAGNOSTICS
@@ -19,7 +19,7 @@ from lstmsizer.report.health_html import NO_HEALTH, NO_LR_SEARCH
 def test_sweep_diagnose_claims_then_report_reads_what_they_wrote(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    patch_sweep_baselines(monkeypatch)
+    numpy_baselines_by_default(monkeypatch)  # the commands below cannot pass baselines=
     monkeypatch.setattr(lstmsizer.claims.run, "QUICK", TINY)
     run = tmp_path / "run"
     sweep = ("sweep", "--dataset", "sine", "--lags", "4", "--units", "2,3", "--layers", "1,2")

@@ -14,16 +14,16 @@ import pytest
 import torch
 
 from lstmsizer.codegen import keras_code, pytorch_code
+from lstmsizer.config import ModelSpec, WindowSpec
 from lstmsizer.errors import DataError, LstmsizerError, OptionError
-from lstmsizer.models import keras_parameter_count
 from lstmsizer.onese import add_paired_columns
 from lstmsizer.recommend import (
-    Recommendation,
-    equal_budget_width,
     recommend,
     summarize,
     summarize_baselines,
 )
+from lstmsizer.rundir import Recommendation
+from lstmsizer.sizes import keras_parameter_count
 
 SUMMARY_COLUMNS = [
     "config", "cell", "units", "layers", "activation", "parameters", "runs", "failed",
@@ -456,7 +456,9 @@ def test_pytorch_code_runs_and_matches_keras_count(
     dropout: float,
 ) -> None:  # fmt: skip
     torch.manual_seed(0)
-    code = pytorch_code(cell, units, layers, activation, 7, n_features, horizon, dropout)
+    spec = ModelSpec(cell, units, layers, activation, dropout)  # type: ignore[arg-type]
+    window = WindowSpec(7, horizon)
+    code = pytorch_code(spec, window, n_features)
     namespace: dict[str, object] = {}
     exec(compile(code, "<pytorch>", "exec"), namespace)
     model, net = namespace["model"], namespace["net"]
@@ -464,14 +466,14 @@ def test_pytorch_code_runs_and_matches_keras_count(
     x = torch.randn(2, 7, n_features)
     assert model(x).shape == (2, horizon)
     assert net(x).shape == (2, horizon, 1)
-    expected = keras_parameter_count(cell, units, layers, n_features, horizon)
+    expected = keras_parameter_count(spec, window, n_features)
     assert sum(p.numel() for p in model.parameters() if p.requires_grad) == expected
     if cell != "gru":
         assert "bias_hh" in code
 
 
 def test_pytorch_code_for_a_custom_activation_builds_forecastnet() -> None:
-    code = pytorch_code("lstm", 100, 1, "relu", 2)
+    code = pytorch_code(ModelSpec(units=100, activation="relu"), WindowSpec(2))
     assert "custom cell" in code and "nn.LSTM(" not in code
     namespace: dict[str, object] = {}
     exec(compile(code, "<pytorch>", "exec"), namespace)
@@ -488,7 +490,8 @@ def test_pytorch_code_for_a_custom_activation_builds_forecastnet() -> None:
 def test_keras_code_compiles_and_has_the_layers(
     cell: str, layers: int, activation: str, dropout: float
 ) -> None:
-    code = keras_code(cell, 64, layers, activation, 12, 3, 2, dropout)
+    spec = ModelSpec(cell, 64, layers, activation, dropout)  # type: ignore[arg-type]
+    code = keras_code(spec, WindowSpec(12, 2), 3)
     compile(code, "<keras>", "exec")
     layer = {"lstm": "LSTM", "gru": "GRU", "rnn": "SimpleRNN"}[cell]
     assert code.count(f"layers.{layer}(64") == layers
@@ -500,41 +503,18 @@ def test_keras_code_compiles_and_has_the_layers(
 
 
 def test_code_generation_rejects_bad_arguments() -> None:
-    with pytest.raises(OptionError, match="cell"):
-        keras_code("transformer", 8, 1, "tanh", 2)
-    with pytest.raises(OptionError, match="lags"):
-        pytorch_code("lstm", 8, 1, "tanh", 0)
-    with pytest.raises(OptionError, match="dropout"):
-        keras_code("lstm", 8, 2, "tanh", 2, dropout=1.5)
-
-
-@pytest.mark.parametrize(
-    ("cell", "units", "layers", "n_features", "horizon"),
-    [("lstm", 64, 2, 1, 1), ("lstm", 128, 3, 1, 1), ("gru", 32, 4, 5, 3), ("rnn", 7, 2, 1, 1),
-     ("rnn", 256, 2, 12, 24), ("lstm", 1, 2, 1, 1), ("gru", 500, 2, 1, 1)],
-)  # fmt: skip
-def test_equal_budget_width_is_the_nearest_count(
-    cell: str, units: int, layers: int, n_features: int, horizon: int
-) -> None:
-    target = keras_parameter_count(cell, units, layers, n_features, horizon)
-    counts = np.array(
-        [keras_parameter_count(cell, w, 1, n_features, horizon) for w in range(1, 5001)]
-    )
-    nearest = int(np.argmin(np.abs(counts - target))) + 1  # smallest width on a tie
-    assert equal_budget_width(cell, units, layers, n_features, horizon) == nearest
-
-
-def test_equal_budget_width_of_one_layer_is_itself_and_checks_arguments() -> None:
-    assert equal_budget_width("lstm", 100, 1, 1) == 100
-    with pytest.raises(OptionError, match="layers"):
-        equal_budget_width("lstm", 100, 0, 1)
+    with pytest.raises(OptionError, match="model"):
+        keras_code("lstm", WindowSpec(2))  # type: ignore[arg-type]
+    with pytest.raises(OptionError, match="window"):
+        pytorch_code(ModelSpec(), 2)  # type: ignore[arg-type]
+    with pytest.raises(OptionError, match="n_features"):
+        keras_code(ModelSpec(), WindowSpec(2), 0)
 
 
 def test_module_imports_neither_torch_nor_optuna() -> None:
     code = (
-        "import sys, lstmsizer; before = set(sys.modules); import lstmsizer.recommend; "
-        "new = set(sys.modules) - before; "
-        "print(sorted(m for m in new if m.split('.')[0] in ('torch', 'optuna')))"
+        "import sys, lstmsizer.recommend; "
+        "print(sorted(m for m in ('torch', 'optuna') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -7,6 +7,8 @@ import math
 import re
 import subprocess
 import sys
+from collections.abc import Sequence
+from dataclasses import fields, replace
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -16,24 +18,30 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lstmsizer.claims.result import Claim, figure
+from lstmsizer.claims.result import figure
+from lstmsizer.deepwide import equal_budget_pairs
+from lstmsizer.diagnostics.ablation import AblationResult
+from lstmsizer.diagnostics.depth import DepthResult, deep_vs_wide
+from lstmsizer.diagnostics.gradnorms import GradientNormLog
+from lstmsizer.diagnostics.model import ModelDiagnostics
+from lstmsizer.diagnostics.run import RunDiagnostics, SizeDiagnostics
 from lstmsizer.errors import DataError, OptionError
 from lstmsizer.intervals import Interval
 from lstmsizer.recommend import recommend, summarize_baselines
 from lstmsizer.report import build_report, figures
 from lstmsizer.report.build import NO_CURVES, NO_DEEP_WIDE, NO_FORECASTS, NO_SERIES, SLOTS
-from lstmsizer.report.data import read_configs, read_recommended, read_run
 from lstmsizer.report.diagnostic_plots import plot_loss_curves
 from lstmsizer.report.facts import data_facts, duration, environment_facts, plus_minus
 from lstmsizer.report.health import curve_configs, health_rows, loss_curves, stability_sentence
 from lstmsizer.report.health_html import NO_HEALTH
+from lstmsizer.report.html import deep_wide_table
 from lstmsizer.report.numbers import (
+    DEEP_WIDE_WORDS,
     acf_view,
     autocorrelation,
     baseline_bands,
     capacity_lines,
     deep_wide_pairs,
-    equal_budget_pairs,
     forecast_window,
     gradient_lines,
     loss_by_units,
@@ -43,9 +51,36 @@ from lstmsizer.report.numbers import (
     speed_lines,
     spread,
     thin,
+    under_trained,
 )
 from lstmsizer.report.plots import unit_ticks
-from lstmsizer.report.results import Forecasts, Series
+from lstmsizer.report.results import baseline_scores
+from lstmsizer.rundir import (
+    SCHEMA_VERSION,
+    BaselineRun,
+    Health,
+    Recommendation,
+    SummaryRow,
+    read_run,
+)
+from lstmsizer.rundir.measurements import (
+    CapacityResult,
+    Claim,
+    DepthPair,
+    GradientProfile,
+    LayerCapacity,
+    SpeedResult,
+    SpeedRow,
+)
+from lstmsizer.rundir.sweep import (
+    CURVE_COLUMNS,
+    FORECAST_COLUMNS,
+    LR_SEARCH_COLUMNS,
+    SERIES_COLUMNS,
+    TEST_COLUMNS,
+    conform,
+)
+from lstmsizer.rundir.tables import Forecasts, Series
 
 # Hand-written summary: (config, units, layers, parameters, mean_rmse, se_rmse, train, val)
 SMALL = [
@@ -69,28 +104,44 @@ TEST_START = 108
 
 
 def _summary(rows: list[tuple[Any, ...]]) -> pd.DataFrame:
-    frame = pd.DataFrame(
-        rows,
-        columns=[
-            "config", "units", "layers", "parameters", "mean_rmse", "se_rmse",
-            "mean_train_loss", "mean_val_loss",
-        ],
-    )  # fmt: skip
-    frame.insert(1, "cell", "lstm")
-    frame.insert(4, "activation", "tanh")
-    frame["runs"], frame["failed"] = 4, 0
-    for column in ("mean_mae", "mean_mase", "mean_smape", "mean_epochs", "seconds"):
-        frame[column] = 1.0
-    return frame
+    # summary.csv without training health, row by row as SummaryRow writes it
+    records = [
+        SummaryRow(
+            config=c, cell="lstm", units=u, layers=n, activation="tanh", parameters=p, runs=4,
+            failed=0, mean_rmse=m, se_rmse=se, mean_mae=1.0, mean_mase=1.0, mean_smape=1.0,
+            mean_train_loss=train, mean_val_loss=val, mean_epochs=1.0, seconds=1.0,
+        )
+        for c, u, n, p, m, se, train, val in rows
+    ]  # fmt: skip
+    return pd.DataFrame([r.to_dict() for r in records])
+
+
+def read_configs(summary: pd.DataFrame) -> tuple[SummaryRow, ...]:
+    return tuple(SummaryRow.from_dict(row) for row in summary.to_dict("records"))
 
 
 def _baseline_runs() -> pd.DataFrame:
     rows = [
-        {"model": m, "fitted": m, "fold": f, "mae": r, "rmse": r, "mase": 1.0, "smape": 10.0}
+        BaselineRun(m, mae=r, rmse=r, mase=1.0, smape=10.0, seconds=0.01, fitted=m, fold=f)
         for m, values in BASELINES.items()
         for f, r in enumerate(values)
     ]
-    return pd.DataFrame(rows).assign(seconds=0.01)
+    return pd.DataFrame([r.to_dict() for r in rows])
+
+
+def _recommend(summary: pd.DataFrame, baseline_runs: pd.DataFrame) -> Recommendation:
+    # 4 (seed, fold) cells per config with its mean and SE: mean ± sqrt(3) se along
+    # orthogonal sign patterns, so the paired SE against the best is about the unpaired one
+    signs = np.array([[1, 1, -1, -1], [1, -1, 1, -1], [1, -1, -1, 1]])
+    runs = summary.loc[summary.index.repeat(4)].assign(
+        seed=[0, 0, 1, 1] * len(summary),
+        fold=[0, 1, 0, 1] * len(summary),
+        rmse=lambda f: (
+            f["mean_rmse"] + np.sqrt(3) * f["se_rmse"] * signs[np.arange(len(summary)) % 3].ravel()
+        ),
+    )
+    baselines = summarize_baselines(baseline_runs)
+    return recommend(summary, baselines, runs=runs, baseline_runs=baseline_runs, lags=4)
 
 
 def write_run(
@@ -105,8 +156,8 @@ def write_run(
 ) -> Path:
     """A run folder as lstmsizer.sweep writes it, with known numbers; extras adds every option.
 
-    training (default: extras) writes the training protocol's fields (_write_training);
-    without it the folder is as older sweeps wrote it, with none of them.
+    training (default: extras) writes the training protocol's fields (_write_training) in
+    the current layout; without it the folder is a version-1 one, as older sweeps wrote it.
     """
     path.mkdir(parents=True, exist_ok=True)
     summary.to_csv(path / "summary.csv", index=False)
@@ -114,34 +165,22 @@ def write_run(
     runs.assign(seed=0, fold=0, rmse=1.0, threads=1).to_csv(path / "runs.csv", index=False)
     baseline_runs = _baseline_runs()
     baseline_runs.to_csv(path / "baselines.csv", index=False)
-    rec = recommend(
-        summary,
-        summarize_baselines(baseline_runs),
-        # 4 (seed, fold) cells per config with its mean and SE: mean ± sqrt(3) se along
-        # orthogonal sign patterns, so the paired SE against the best is about the unpaired one
-        runs=summary.loc[summary.index.repeat(4)].assign(
-            seed=[0, 0, 1, 1] * len(summary),
-            fold=[0, 1, 0, 1] * len(summary),
-            rmse=lambda f: (
-                f["mean_rmse"]
-                + np.sqrt(3)
-                * f["se_rmse"]
-                * np.array([[1, 1, -1, -1], [1, -1, 1, -1], [1, -1, -1, 1]])[
-                    np.arange(len(summary)) % 3
-                ].ravel()
-            ),
+    rec = _recommend(summary, baseline_runs)
+    test = conform(
+        pd.DataFrame(
+            [
+                {"model": "LSTM(4)", "mae": 2.0, "rmse": 2.5, "mase": 1.1, "smape": 12.0,
+                 "seconds": 0.1, "kind": "lstm", "fitted": None},
+                {"model": rec.baseline, "mae": 1.9, "rmse": 2.4, "mase": 1.0, "smape": 11.0,
+                 "seconds": 0.01, "kind": "baseline", "fitted": rec.baseline},
+            ]
         ),
-        baseline_runs=baseline_runs,
-        lags=4,
-    )
-    test = [
-        {"model": "LSTM(4)", "kind": "lstm", "rmse": 2.5, "mae": 2.0},
-        {"model": rec.baseline, "kind": "baseline", "rmse": 2.4, "mae": 1.9},
-    ]
-    pd.DataFrame(test).to_csv(path / "test.csv", index=False)
+        TEST_COLUMNS,
+    )  # fmt: skip
+    test.to_csv(path / "test.csv", index=False)
     payload = {
         "recommendation": rec.to_dict(),
-        "test": test,
+        "test": test.to_dict("records"),
         "data": {
             "name": "sine", "length": n, "frequency": None, "source": "synthetic",
             "filled": 0, "folds": folds, "test_start": test_start, "scaling": "minmax",
@@ -154,6 +193,7 @@ def write_run(
         "seconds": 125.0,
     }  # fmt: skip
     if training if training is not None else extras:
+        payload = {"schema_version": SCHEMA_VERSION, **payload}
         _write_training(path, summary, payload, len(folds))
     else:
         payload["recommendation"] = {
@@ -230,44 +270,40 @@ def _curves(summary: pd.DataFrame) -> pd.DataFrame:
                 }
             )
         )
-    return pd.concat(frames, ignore_index=True)
+    return conform(pd.concat(frames, ignore_index=True), CURVE_COLUMNS)
+
+
+def _health(row: SummaryRow, best: float) -> Health:
+    lr, median, converged, under, restarted, stuck, sd, selected = HEALTH.get(
+        row.config, (0.001, 100, 1.0, 0, 0, 0, 0.1, 0)
+    )
+    diff = row.mean_rmse - best
+    return Health(
+        lr=lr, median_epochs=median, epoch_cap=CAP, converged_share=converged,
+        under_trained_share=under, restarted_share=restarted, stuck_share=stuck, sd_rmse=sd,
+        paired_diff=diff, paired_se=row.se_rmse, within_one_se=diff <= row.se_rmse,
+        selected_share=selected,
+    )  # fmt: skip
 
 
 def _write_training(path: Path, summary: pd.DataFrame, payload: dict[str, Any], folds: int) -> None:
     """The training protocol's fields: health in summary.csv, real cells in runs.csv,
     curves.csv, lr_search.csv and the stability, spec and data fields of the JSON."""
-    table = summary.copy()
-    best = table["mean_rmse"].min()
-    for k, name in enumerate(
-        (
-            "lr",
-            "median_epochs",
-            "converged_share",
-            "under_trained_share",
-            "restarted_share",
-            "stuck_share",
-            "sd_rmse",
-            "selected_share",
-        )
-    ):
-        table[name] = [
-            HEALTH.get(c, (0.001, 100, 1.0, 0, 0, 0, 0.1, 0))[k] for c in table["config"]
-        ]
-        if name == "median_epochs":
-            table["epoch_cap"] = CAP
-    table["paired_diff"], table["paired_se"] = table["mean_rmse"] - best, table["se_rmse"]
-    table["within_one_se"] = table["paired_diff"] <= table["paired_se"]
-    table.to_csv(path / "summary.csv", index=False)
+    rows = read_configs(summary)
+    best = min(r.mean_rmse for r in rows)
+    table = [replace(r, health=_health(r, best)).to_dict() for r in rows]
+    pd.DataFrame(table).to_csv(path / "summary.csv", index=False)
     _runs(summary, folds).to_csv(path / "runs.csv", index=False)
     _curves(summary).to_csv(path / "curves.csv", index=False)
     search = [
-        {"config": c, "lr": lr, "val_loss": 0.1 + abs(math.log10(lr / chosen)), "epochs": 60,
-         "chosen": lr == chosen}
-        for c, chosen in zip(table["config"], table["lr"], strict=True)
-        for lr in sorted({0.001, 0.003, 0.01, chosen})
+        {"config": r["config"], "lr": lr, "val_loss": 0.1 + abs(math.log10(lr / r["lr"])),
+         "epochs": 60, "restarts": 0, "seconds": 1.5, "chosen": lr == r["lr"]}
+        for r in table
+        for lr in sorted({0.001, 0.003, 0.01, r["lr"]})
     ]  # fmt: skip
-    pd.DataFrame(search).to_csv(path / "lr_search.csv", index=False)
-    payload["recommendation"] |= STABILITY
+    conform(pd.DataFrame(search), LR_SEARCH_COLUMNS).to_csv(path / "lr_search.csv", index=False)
+    rec = Recommendation.from_dict(payload["recommendation"] | STABILITY)
+    payload["recommendation"] = rec.to_dict()
     payload["spec"] |= {"epochs": CAP, "patience": 50, "min_epochs": 20, "lr": "auto",
                         "stop_fraction": 0.1}  # fmt: skip
     payload["data"]["stop_block"] = STOP_BLOCK
@@ -276,32 +312,31 @@ def _write_training(path: Path, summary: pd.DataFrame, payload: dict[str, Any], 
 def _write_extras(path: Path, summary: pd.DataFrame, n: int, val_start: int, test: int) -> None:
     t = np.arange(n)
     value = np.sin(2 * np.pi * t / 25)
-    pd.DataFrame({"position": t, "time": t, "value": value}).to_csv(path / "series.csv")
+    series = pd.DataFrame({"position": t, "time": t, "value": value})
+    conform(series, SERIES_COLUMNS).to_csv(path / "series.csv", index=False)
     span = np.where(t[val_start:] < test, "validation", "test")
     forecasts = pd.DataFrame(
         {"position": t[val_start:], "time": t[val_start:], "span": span,
          "actual": value[val_start:], "recommended": value[val_start:] + 0.1,
          "best_baseline": value[val_start:] - 0.1}
     )  # fmt: skip
-    forecasts.to_csv(path / "forecasts.csv", index=False)
+    conform(forecasts, FORECAST_COLUMNS).to_csv(path / "forecasts.csv", index=False)
     units = sorted(set(summary["units"]))
-    diagnostics = {
-        "capacity": [
-            {"units": u, "layers": 1, "participation_ratio": min(u, 3.0), "pcs_90": min(u, 2),
-             "pcs_99": min(u, 4), "dead_share": 0.0, "saturated_share": 0.1}
-            for u in units
-        ],
-        "gradients": [
-            {"units": u, "stage": stage, "lags": [4, 3, 2, 1],
-             "saliency": [u * 0.1, u * 0.2, u * 0.5, u * 1.0], "ratio_oldest_newest": 0.1}
-            for u in units for stage in ("init", "trained")
-        ],
-    }  # fmt: skip
-    (path / "diagnostics.json").write_text(json.dumps(diagnostics))
-    rows = [{"units": u, "step_ms": 1 + u / 32, "samples_per_s": 1e4, "gflops": u / 8} for u in
-            (8, 16, 24, 32, 48, 64)]  # fmt: skip
-    speed = {"rows": rows, "matmul_gflops": 20.0, "verdict": "no step at 32", "device": "cpu"}
-    (path / "speed.json").write_text(json.dumps(speed))
+    sizes = [size_diagnostics(u, 1, min(u, 3.0), (u * 1.0, u * 0.5, u * 0.2, u * 0.1),
+             init=(u * 1.0, u * 0.5, u * 0.2, u * 0.1)) for u in units]  # fmt: skip
+    diagnostics = run_diagnostics(path, sizes)
+    (path / "diagnostics.json").write_text(json.dumps(diagnostics.to_dict()))
+    rows = tuple(
+        SpeedRow(units=u, parameters=4 * u * (u + 2) + u + 1, flops_per_step=1000 * u,
+                 step_ms=1 + u / 32, step_ms_iqr=0.1, samples_per_s=1e4, gflops=u / 8)
+        for u in (8, 16, 24, 32, 48, 64)
+    )  # fmt: skip
+    speed = SpeedResult(
+        rows=rows, device="cpu", device_name="x86_64", threads=1, lags=12, features=1,
+        batch_size=32, cell="lstm", layers=1, activation="tanh", fused=True, repeats=5,
+        warmup=1, matmul_gflops=20.0, comparisons=(), verdict="no step at 32",
+    )  # fmt: skip
+    (path / "speed.json").write_text(json.dumps(speed.to_dict()))
     ratio = figure(Interval(0.97, 0.95, 0.99, 0.9, "bootstrap", 40), "x")
     claim = Claim(
         "multiples of 32 are faster", "not supported", "step time is smooth in units",
@@ -309,6 +344,57 @@ def _write_extras(path: Path, summary: pd.DataFrame, n: int, val_start: int, tes
     )  # fmt: skip
     claims = {"claims": [claim.to_dict()]}  # the layout ClaimsResult.to_dict() writes
     (path / "claims.json").write_text(json.dumps(claims))
+
+
+def size_diagnostics(
+    units: int,
+    layers: int,
+    ratio: float,
+    saliency: tuple[float, ...],
+    init: tuple[float, ...] | None = None,
+) -> SizeDiagnostics:
+    """One diagnosed size as lstmsizer diagnose records it: every layer uses `ratio`
+    dimensions (90% of the variance in 2 of them), saliency is by lag 1, 2, ... (newest
+    first) trained and, when given, at initialisation."""
+    layer = LayerCapacity(
+        layer=1, units=units, participation_ratio=ratio, components_90=min(units, 2),
+        components_99=min(units, 4), dead_units=(), saturated_units=(0,), dead_share=0.0,
+        saturated_share=1 / units, spectrum=(1.0,) * units, unit_std=(0.5,) * units,
+    )  # fmt: skip
+    capacity = CapacityResult(18, "lstm", "tanh", 1e-3, tuple(replace(layer, layer=k + 1)
+                              for k in range(layers)))  # fmt: skip
+
+    def profile(stage: str, values: tuple[float, ...]) -> GradientProfile:
+        lags = tuple(range(1, len(values) + 1))
+        hidden = (values,) * layers
+        return GradientProfile(stage, 18, lags, values, values[-1] / values[0], hidden,
+                               (0.5,) * layers, 0.1)  # fmt: skip
+
+    ablation = AblationResult(
+        units=units, windows=18, tolerance=0.01, base_rmse=1.0, rmse_delta=(0.1,) * units,
+        importance=(0.1,) * units, order=tuple(range(units)), removal_rmse=(1.0,) * (units + 1),
+        removable=0, used=units, statement=f"all {units} units are used",
+    )  # fmt: skip
+    model = ModelDiagnostics(
+        model=f"LSTM({units})", cell="lstm", units=units, layers=layers, activation="tanh",
+        parameters=4 * units * (units + 2) * layers + units + 1, lags=len(saliency), rmse=1.0,
+        capacity=capacity, ablation=ablation, gradients=profile("trained", saliency),
+        gradients_init=None if init is None else profile("init", init),
+    )  # fmt: skip
+    norms = GradientNormLog(("lstm_1", "dense"), (0, 1), ((1.0, 0.5), (0.2, 0.1)), 10.0, ())
+    return SizeDiagnostics(f"lstm-u{units}-l{layers}", False, 1.0, model, norms)
+
+
+def run_diagnostics(path: Path, sizes: Sequence[SizeDiagnostics]) -> RunDiagnostics:
+    """diagnostics.json's record for these sizes, as lstmsizer diagnose writes it."""
+    last = [s.diagnostics.capacity.last for s in sizes]
+    return RunDiagnostics(
+        run_dir=str(path), dataset="sine", recommended=sizes[0].config, train_end=90, n=108,
+        sizes=tuple(sizes), units_given=tuple(layer.units for layer in last),
+        units_used=tuple(layer.units for layer in last),
+        participation=tuple(layer.participation_ratio for layer in last),
+        deep_vs_wide=DepthResult((), 0, 0, 0),
+    )  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -339,7 +425,7 @@ def test_failed_configurations_are_left_out_of_the_lines() -> None:
 
 
 def test_baselines_are_mean_and_standard_error_over_folds(full: Path) -> None:
-    baselines = {b.model: b for b in read_run(full).baselines}
+    baselines = {b.model: b for b in baseline_scores(read_run(full).baselines)}
     assert baselines["naive"].mean_rmse == pytest.approx(5.0)
     assert baselines["naive"].se_rmse == pytest.approx(1.0)  # std(4, 6) / sqrt(2)
     assert baselines["linear AR(4)"].se_rmse == pytest.approx(0.2)
@@ -365,10 +451,10 @@ def test_losses_and_parameters_follow_units(full: Path) -> None:
 def test_deep_and_wide_are_paired_at_equal_budget(full: Path) -> None:
     (pair,) = equal_budget_pairs(read_run(full).configs)
     # 2-layer LSTM(2), 75 parameters, has no one-layer model within 25% (35 or 101)
-    assert (pair.deep, pair.wide) == ("2-layer LSTM(4)", "LSTM(7)")
-    assert (pair.deep_parameters, pair.wide_parameters) == (245, 260)
-    assert (pair.deep_rmse, pair.wide_rmse) == (2.1, 2.2)
-    assert pair.verdict == "within one standard error"
+    assert (pair.deep.label, pair.wide.label) == ("2-layer LSTM(4)", "LSTM(7)")
+    assert (pair.deep.parameters, pair.wide.parameters) == (245, 260)
+    assert (pair.deep.mean_rmse, pair.wide.mean_rmse) == (2.1, 2.2)
+    assert pair.difference.verdict == "unknown"  # no cells: nothing to pair on
 
 
 def _cells_of(runs: pd.DataFrame, config: str) -> pd.Series:
@@ -382,30 +468,40 @@ def test_deep_and_wide_are_paired_over_their_common_cells(full: Path, page: str)
     assert len(d) == 3  # LSTM(7) failed on its last cell
     mean, se = d.mean(), d.std(ddof=1) / np.sqrt(len(d))
     (pair,) = equal_budget_pairs(run.configs, cells=run.cells)
-    assert pair.paired_diff == pytest.approx(mean) and pair.paired_se == pytest.approx(se)
-    assert pair.cells == 3 and pair.under_trained  # 2-layer LSTM(4) has under-trained runs
-    tie = abs(mean) <= se
-    assert pair.verdict == ("within one standard error" if tie else "deep is better")
+    assert pair.difference.diff == pytest.approx(mean)
+    assert pair.difference.se == pytest.approx(se)
+    assert len(pair.difference.cells) == 3
+    assert under_trained(pair)  # 2-layer LSTM(4) has under-trained runs
+    side = "deep better" if mean < 0 else "wide better"
+    assert pair.difference.verdict == ("tie" if abs(mean) <= se else side)
     assert deep_wide_pairs(run) == [pair]
     assert f"{plus_minus(mean, se)} over 3 cells" in page
+    assert DEEP_WIDE_WORDS[pair.difference.verdict] in page
     assert "under-trained or stuck runs" in page
-    (unpaired,) = equal_budget_pairs(run.configs)  # as for an old folder: no cells to pair on
-    assert unpaired.cells == 0 and math.isnan(unpaired.paired_se) and unpaired.under_trained
 
 
-def test_pairing_decides_where_the_unpaired_means_cannot() -> None:
-    rows = [("lstm-u7-l1", 7, 1, 260, 2.1, 0.5, 0.1, 0.1), ("lstm-u4-l2", 4, 2, 245, 2.0, 0.5,
-            0.1, 0.1)]  # fmt: skip
-    configs = read_configs(_summary(rows))
-    wide = {(0, 0): 1.0, (0, 1): 2.0, (1, 0): 3.0, (1, 1): 2.4}
-    shift = {(0, 0): -0.11, (0, 1): -0.09, (1, 0): -0.1, (1, 1): -0.1}
-    deep = {k: v + shift[k] for k, v in wide.items()}
-    (pair,) = equal_budget_pairs(configs, cells={"lstm-u4-l2": deep, "lstm-u7-l1": wide})
-    d = np.array(list(shift.values()))
-    assert pair.paired_diff == pytest.approx(d.mean())
-    assert pair.paired_se == pytest.approx(d.std(ddof=1) / 2)
-    assert pair.verdict == "deep is better" and pair.cells == 4
-    assert equal_budget_pairs(configs)[0].verdict == "within one standard error"
+def test_the_report_says_the_same_with_and_without_diagnostics(tmp_path: Path) -> None:
+    run = write_run(tmp_path / "run", _summary(SMALL))
+    (run / "diagnostics.json").unlink()
+    (pair,) = deep_wide_pairs(read_run(run))
+    assert len(pair.difference.cells) == 3  # paired over runs.csv's cells
+    table = deep_wide_table([pair])
+    # diagnose writes the pairs of the same rule on the same files ...
+    found = deep_vs_wide(pd.read_csv(run / "summary.csv"), pd.read_csv(run / "runs.csv"))
+    (written,) = found.pairs
+    assert written.verdict == pair.difference.verdict
+    assert written.difference == pytest.approx(pair.difference.diff)
+    assert written.se_difference == pytest.approx(pair.difference.se)
+    # ... and an older file with another verdict does not change what the report says
+    old = replace(written, verdict="deep better" if written.verdict != "deep better" else "tie")
+    diagnostics = run_diagnostics(run, [size_diagnostics(4, 1, 2.0, (1.0, 0.5))])
+    payload = diagnostics.to_dict() | {"deep_vs_wide": DepthResult((old,), 1, 0, 0).to_dict()}
+    (run / "diagnostics.json").write_text(json.dumps(payload))
+    folder = read_run(run)
+    assert folder.deep_wide == (old,)
+    assert deep_wide_pairs(folder) == [pair] and deep_wide_table([pair]) == table
+    page = build_report(run).read_text(encoding="utf-8")
+    assert table in page
 
 
 def test_stability_line_and_warnings_sit_beside_the_verdict(full: Path, page: str) -> None:
@@ -414,18 +510,17 @@ def test_stability_line_and_warnings_sit_beside_the_verdict(full: Path, page: st
     assert f'<p class="stability" id="stability">{line}</p>' in header
     assert '<ul class="warnings" id="warnings"' in header
     assert "<li>LSTM(8) hit the epoch cap in 50% of its runs while still improving.</li>" in header
-    rec = read_run(full).recommended
+    rec = read_run(full).recommendation
     assert (rec.stability_share, rec.runner_up, rec.resamples) == (0.84, "lstm-u8-l1", 1000)
     # as recommendation.json writes it: NaN and a missing runner-up as null
-    payload = {"recommendation": {"stability_share": 0.6, "resamples": 500, "runner_up": None,
-               "runner_up_share": None, "warnings": None, "verdict": "LSTM(4) wins."}}  # fmt: skip
-    alone = read_recommended(payload)
+    written = rec.to_dict() | {"stability_share": 0.6, "resamples": 500, "runner_up": None,
+               "runner_up_share": None, "warnings": [], "verdict": "LSTM(4) wins."}  # fmt: skip
+    alone = Recommendation.from_dict(written)
     assert stability_sentence(alone, {}) == "Recommended in 60% of 500 resamples."
     assert alone.warnings == () and math.isnan(alone.runner_up_share)
-    said = read_recommended({"recommendation": {**payload["recommendation"],
-                             "verdict": "Recommended in 60% of 500 resamples."}})  # fmt: skip
+    said = replace(alone, verdict="Recommended in 60% of 500 resamples.")
     assert stability_sentence(said, {}) == ""  # the verdict says it already
-    assert stability_sentence(read_recommended({}), {}) == ""
+    assert stability_sentence(replace(alone, stability_share=math.nan), {}) == ""
 
 
 def test_health_table_has_the_summary_numbers(full: Path, page: str) -> None:
@@ -448,8 +543,10 @@ def test_health_table_has_the_summary_numbers(full: Path, page: str) -> None:
     lr_search = page[page.index('id="lr-search"') :]
     assert "<td>LSTM(4)</td>" in lr_search and ">chosen</td>" in lr_search
     # a summary with only some of the columns: the cap from the spec, the rest "–"
-    partial = read_configs(_summary(SMALL[:1]).assign(median_epochs=312))
-    (row,) = health_rows(partial, cap=50)
+    (first,) = read_configs(_summary(SMALL[:1]))
+    unknown = {f.name: math.nan for f in fields(Health)} | {"within_one_se": None}
+    partial = replace(first, health=Health(**unknown | {"median_epochs": 312.0}))
+    (row,) = health_rows([partial], cap=50)
     assert [text for text, _ in row.cells[:3]] == ["LSTM(2)", "312 / 50", "–"]
 
 
@@ -490,7 +587,9 @@ def test_old_run_folder_renders_and_says_what_is_missing(tmp_path: Path) -> None
     assert all(c.health is None for c in folder.configs)
     assert folder.cells is None  # runs.csv names no distinct seed x fold cells
     assert folder.curves is None and folder.lr_search is None
-    assert math.isnan(folder.recommended.stability_share) and folder.recommended.warnings == ()
+    assert (
+        math.isnan(folder.recommendation.stability_share) and folder.recommendation.warnings == ()
+    )
     text = build_report(run).read_text(encoding="utf-8")
     assert escape(NO_HEALTH) in text and escape(NO_CURVES) in text
     assert 'id="stability"' not in text and 'id="warnings"' not in text
@@ -525,8 +624,8 @@ def test_diagnostics_numbers(full: Path) -> None:
     assert ratio.x == (2, 4, 7, 8) and ratio.y == (2, 3, 3, 3) and pcs.y == (2, 2, 2, 2)
     lines = gradient_lines(run.gradients, "trained")
     assert [line.label for line in lines] == ["2 units", "4 units", "7 units", "8 units"]
-    assert lines[0].x == (4, 3, 2, 1)  # oldest lag first
-    assert lines[0].y == pytest.approx((0.2, 0.4, 1.0, 2.0))
+    assert lines[0].x == (1, 2, 3, 4)  # the newest lag first, as diagnose writes them
+    assert lines[0].y == pytest.approx((2.0, 1.0, 0.4, 0.2))
     step, gflops = speed_lines(run.speed)
     assert step.x == (8, 16, 24, 32, 48, 64) and step.y[3] == 2.0 and gflops.y[-1] == 8.0
     assert run.claims is not None and run.claims[0].verdict == "not supported"
@@ -555,7 +654,7 @@ def test_facts_say_split_environment_and_time(full: Path) -> None:
 
 
 def test_page_has_every_section_the_verdict_and_both_code_blocks(full: Path, page: str) -> None:
-    rec = read_run(full).recommended
+    rec = read_run(full).recommendation
     for section in ("recommendation", "setup", "data", "sizing", "health", "forecasts",
                     "diagnostics", "configurations", "files"):  # fmt: skip
         assert f'<section id="{section}">' in page
@@ -637,72 +736,39 @@ def test_unreadable_or_empty_optional_files_are_noted_not_fatal(tmp_path: Path) 
     assert 'id="fig-capacity"' in text and "No speed measurements in this run" in text
 
 
-def test_diagnostics_deep_wide_takes_precedence(tmp_path: Path) -> None:
+def test_diagnostics_pairs_are_read_but_do_not_change_the_report(tmp_path: Path) -> None:
     run = write_run(tmp_path / "run", _summary(SMALL))
-    payload = {"deep_wide": [{"deep": "lstm-u4-l2", "wide": "lstm-u7-l1", "parameters": [245, 260],
-               "deep_rmse": 1.0, "deep_se": 0.1, "wide_rmse": 1.5, "wide_se": 0.1,
-               "verdict": "deep is better"}]}  # fmt: skip
-    (run / "diagnostics.json").write_text(json.dumps(payload))
-    (pair,) = read_run(run).deep_wide or ()
-    assert (pair.deep_parameters, pair.wide_parameters, pair.deep_rmse) == (245, 260, 1.0)
+    before = deep_wide_pairs(read_run(run))
+    pair = DepthPair(
+        deep_config="lstm-u4-l2", deep_layers=2, deep_units=4, deep_parameters=245,
+        deep_mean_rmse=1.0, deep_se_rmse=0.1, deep_seconds=1.0, wide_config="lstm-u7-l1",
+        wide_units=7, wide_parameters=260, wide_mean_rmse=1.5, wide_se_rmse=0.1,
+        wide_seconds=1.0, difference=-0.5, se_difference=0.1, verdict="deep",
+    )  # fmt: skip
+    sizes = [size_diagnostics(4, 2, 2.0, (1.0, 0.5))]
+    diagnostics = replace(run_diagnostics(run, sizes), deep_vs_wide=DepthResult((pair,), 1, 0, 0))
+    (run / "diagnostics.json").write_text(json.dumps(diagnostics.to_dict()))
+    folder = read_run(run)
+    assert folder.deep_wide == (pair,)
+    assert deep_wide_pairs(folder) == before  # the same rule on the same files
     assert "deep_wide" in figures(run)
 
 
 def test_diagnostics_written_per_size_are_read(tmp_path: Path) -> None:
-    # the layout of lstmsizer diagnose: one entry per retrained size, lags newest first
-    def size(units: int, layers: int) -> dict[str, Any]:
-        profile = {"lags": [1, 2, 3], "saliency": [1.0, 0.5, 0.25], "saliency_ratio": 0.25}
-        layer = {
-            "units": units,
-            "participation_ratio": units / 2,
-            "components_90": 1,
-            "components_99": 2,
-            "dead_share": 0.0,
-            "saturated_share": None,
-        }
-        return {
-            "config": f"lstm-u{units}-l{layers}",
-            "recommended": False,
-            "diagnostics": {
-                "units": units,
-                "layers": layers,
-                "capacity": {"layers": [layer] * layers},
-                "gradients": {**profile, "stage": "trained"},
-                "gradients_init": {**profile, "stage": "init", "saliency": [2.0, 1.0, 0.5]},
-            },
-        }
-
-    pair = {
-        "deep_config": "lstm-u4-l2",
-        "deep_parameters": 245,
-        "deep_mean_rmse": 2.1,
-        "deep_se_rmse": 0.3,
-        "wide_config": "lstm-u7-l1",
-        "wide_parameters": 260,
-        "wide_mean_rmse": 2.2,
-        "wide_se_rmse": 0.1,
-        "verdict": "tie",
-    }
-    payload = {"sizes": [size(4, 1), size(8, 1), size(4, 2)],
-               "deep_vs_wide": {"pairs": [pair], "ties": 1}}  # fmt: skip
+    sizes = [
+        size_diagnostics(u, n, u / 2, (1.0, 0.5, 0.25), init=(2.0, 1.0, 0.5))
+        for u, n in ((4, 1), (8, 1), (4, 2))
+    ]
     run = write_run(tmp_path / "run", _summary(SMALL), extras=False)
-    (run / "diagnostics.json").write_text(json.dumps(payload))
+    (run / "diagnostics.json").write_text(json.dumps(run_diagnostics(run, sizes).to_dict()))
     folder = read_run(run)
     assert folder.capacity is not None and folder.gradients is not None
-    assert [(c.units, c.layers, c.participation_ratio, c.pcs_90) for c in folder.capacity] == [
-        (4, 1, 2.0, 1.0), (8, 1, 4.0, 1.0), (4, 2, 2.0, 1.0)
-    ]  # fmt: skip
-    assert math.isnan(folder.capacity[0].saturated_share)
+    last = [(c.last.units, len(c.layers), c.last.participation_ratio) for c in folder.capacity]
+    assert last == [(4, 1, 2.0), (8, 1, 4.0), (4, 2, 2.0)]
     trained = gradient_lines(folder.gradients, "trained")
     assert [line.label for line in trained] == ["4 units", "8 units", "2 × 4 units"]
     assert trained[0].x == (1, 2, 3) and trained[0].y == (1.0, 0.5, 0.25)
     assert gradient_lines(folder.gradients, "init")[0].y == (2.0, 1.0, 0.5)
-    (deep_wide,) = folder.deep_wide or ()
-    assert (deep_wide.deep, deep_wide.wide, deep_wide.wide_se) == (
-        "2-layer LSTM(4)",
-        "LSTM(7)",
-        0.1,
-    )
 
 
 def test_label_spreading_forecast_window_and_unit_ticks() -> None:
@@ -723,7 +789,7 @@ def test_markdown_references_the_pngs(full: Path) -> None:
     out = build_report(full, format="md")
     text = out.read_text(encoding="utf-8")
     assert out == full / "report.md"
-    assert read_run(full).recommended.verdict in text
+    assert read_run(full).recommendation.verdict in text
     assert "```python\nimport keras" in text
     for slot in SLOTS:
         assert f"](plots/{slot.name}.png)" in text

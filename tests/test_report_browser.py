@@ -14,7 +14,7 @@ import pytest
 
 from lstmsizer.datasets import get
 from lstmsizer.report import build_report
-from lstmsizer.sweep import sweep
+from lstmsizer.sweeping import sweep
 
 pytestmark = pytest.mark.browser
 

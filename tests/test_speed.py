@@ -5,20 +5,19 @@ from __future__ import annotations
 import json
 import math
 
+import numpy as np
 import pytest
 import torch
+from scipy import stats
 
+from lstmsizer.claims import rules
+from lstmsizer.config import ModelSpec, WindowSpec
 from lstmsizer.errors import OptionError
-from lstmsizer.models import TRAINING_FLOPS_FACTOR, flops_per_sample
-from lstmsizer.speed import (
-    TOLERANCE,
-    SpeedResult,
-    SpeedRow,
-    compare,
-    matmul_peak,
-    measure_speed,
-    verdict,
-)
+from lstmsizer.intervals import Interval
+from lstmsizer.rundir.measurements import SpeedResult, SpeedRow
+from lstmsizer.sizes import TRAINING_FLOPS_FACTOR, flops_per_sample
+from lstmsizer.speed import compare, measure_speed, pair_intervals, verdict
+from lstmsizer.timing import matmul_peak
 
 FAST = {"lags": 4, "batch_size": 8, "repeats": 3, "warmup": 1, "threads": 1}
 
@@ -71,7 +70,7 @@ def test_flops_per_step_is_the_closed_form_training_count(result: SpeedResult) -
     # 16 units, 1 feature, 4 lags: per step 2*4*16*(1 + 16) + 17*16 = 2448, times 4 lags,
     # plus the Dense head 2*16; a training step is 3 forward passes of a batch of 8
     forward = (2 * 4 * 16 * (1 + 16) + 17 * 16) * 4 + 2 * 16
-    assert forward == flops_per_sample("lstm", 16, 1, 1, 4)
+    assert forward == flops_per_sample(ModelSpec(units=16), WindowSpec(lags=4), 1)
     row = next(r for r in result.rows if r.units == 16)
     assert row.flops_per_step == forward * 3 * 8 == forward * TRAINING_FLOPS_FACTOR * 8
 
@@ -85,47 +84,83 @@ def test_to_dict_round_trips_through_json(result: SpeedResult) -> None:
 
 def test_compare_reports_time_and_time_per_flop_ratios() -> None:
     rows = [_row(127, 10.0, 1000), _row(128, 10.0, 1100), _row(8, 1.0, 10)]
-    (only,) = compare(rows)  # only the pair with both sizes measured
+    fast = Interval(0.9, 0.88, 0.93, 0.9, "t", 3)
+    (only,) = compare(rows, {(127, 128): fast})  # only the pair with both sizes measured
     assert (only["a"], only["b"]) == (127, 128)
     assert only["time_ratio"] == pytest.approx(1.0)
     assert only["flop_ratio"] == pytest.approx(1.1)
     assert only["time_per_flop_ratio"] == pytest.approx(1 / 1.1)
-    assert only["verdict"].startswith("128 units took 0.91x the time of 127 per FLOP: faster")
+    assert only["verdict"] == (
+        "128 units took 0.9x (90% CI 0.88x to 0.93x) the time of 127 per FLOP: faster"
+    )
+    straddles = Interval(0.95, 0.9, 1.0, 0.9, "t", 3)
+    assert compare(rows, {(127, 128): straddles})[0]["verdict"].endswith("cannot tell")
 
 
-def test_verdict_says_multiples_are_faster_when_128_is_20_percent_faster_per_flop() -> None:
-    rows = [_row(127, 10.0, 1000), _row(128, 8.0, 1000)]
-    text = verdict(compare(rows))
+FLOPS = {127: 1000, 128: 1000, 8: 10}
+
+
+def _blocks(ratios: list[float], rounds: int = 5) -> list[dict[int, list[float]]]:
+    """Timings whose 128-unit steps take `ratio` of the 127-unit ones per FLOP, one block
+    per ratio, with a little noise shared by both sizes of a round."""
+    noise = np.random.default_rng(0).uniform(0.99, 1.01, size=(len(ratios), rounds))
+    return [
+        {127: list(10.0 * n), 128: list(10.0 * r * n), 8: list(0.1 * n)}
+        for r, n in zip(ratios, noise, strict=True)
+    ]
+
+
+def _reference(ratios: list[float], drift: float) -> tuple[float, float, float]:
+    """The ratio's figure and interval: t over the blocks' log ratios, widened by drift."""
+    logs = np.log(ratios)
+    half = stats.t.ppf(0.95, len(logs) - 1) * logs.std(ddof=1) / np.sqrt(len(logs))
+    half = np.hypot(half, np.log1p(drift))
+    return (
+        float(np.exp(logs.mean())),
+        float(np.exp(logs.mean() - half)),
+        float(np.exp(logs.mean() + half)),
+    )
+
+
+def test_a_known_ratio_below_the_threshold_is_faster() -> None:
+    ratios = [0.8, 0.82, 0.78]
+    figure, low, high = _reference(ratios, 0.032)
+    assert high < 1 - rules.TOLERANCE  # the claim's rule decides "supported"
+    text = verdict(_blocks(ratios), FLOPS, 0.032)
     assert text.startswith("Multiples of 32 were faster on this CPU")
-    assert "0.80x" in text
+    assert f"{figure:.3g}x (90% CI {low:.3g}x to {high:.3g}x)" in text
+    assert "3 blocks of 5 rounds, widened by ±3.2% run-to-run drift" in text
+    (pair,) = pair_intervals(_blocks(ratios), FLOPS, 0.032).values()
+    assert (pair.estimate, pair.low, pair.high) == pytest.approx((figure, low, high))
 
 
-def test_verdict_says_no_benefit_when_equal_per_flop() -> None:
-    rows = [_row(u, 10.0, 1000) for u in (96, 100, 127, 128, 129)]
-    text = verdict(compare(rows), "GPU")
-    assert text.startswith("No measurable benefit from multiples of 32 on this GPU")
-    assert "1.00x" in text
+def test_a_known_ratio_of_one_is_not_faster_and_a_wide_one_cannot_tell() -> None:
+    text = verdict(_blocks([1.0, 1.01, 0.99]), FLOPS, 0.032, "GPU")
+    assert text.startswith("Multiples of 32 were not faster on this GPU")
+    assert "5% less time per FLOP" in text
+    assert verdict(_blocks([0.8, 1.1, 0.9]), FLOPS).startswith("Cannot tell whether multiples")
 
 
-@pytest.mark.parametrize(
-    ("ratio", "start"),
-    [
-        (1 - TOLERANCE + 0.01, "No measurable"),
-        (1 + TOLERANCE - 0.01, "No measurable"),
-        (1 + TOLERANCE + 0.01, "Multiples of 32 were slower"),
-    ],
-)
-def test_verdict_tolerance_boundaries(ratio: float, start: str) -> None:
-    rows = [_row(255, 10.0, 1000), _row(256, 10.0 * ratio, 1000)]
-    assert verdict(compare(rows)).startswith(start)
+def test_the_verdict_is_the_claims_verdict_on_the_same_interval() -> None:
+    for ratios in ([0.8, 0.82, 0.78], [1.0, 1.01, 0.99], [0.8, 1.1, 0.9], [0.94, 0.96, 0.95]):
+        figure, low, high = _reference(ratios, 0.0)
+        interval = Interval(figure, low, high, 0.9, "t", 3)
+        word = rules.decide(interval, rules.SPEED_NEEDS)
+        heads = {
+            rules.SUPPORTED: "Multiples of 32 were faster",
+            rules.CANNOT_TELL: "Cannot",
+            rules.NOT_SUPPORTED: "Multiples of 32 were not faster",
+        }
+        assert verdict(_blocks(ratios), FLOPS).startswith(heads[word])
 
 
 def test_verdict_ignores_pairs_far_apart_in_flops() -> None:
     # 128 vs 100 differs by 60% in FLOPs: size effects, not alignment, would dominate
+    blocks = [{100: [10.0, 10.0], 128: [8.0, 8.0]}] * 3
+    assert verdict(blocks, {100: 1000, 128: 1600}).startswith("Not enough sizes")
     rows = [_row(100, 10.0, 1000), _row(128, 8.0, 1600)]
-    (pair,) = compare(rows)
+    (pair,) = compare(rows, pair_intervals(blocks, {100: 1000, 128: 1600}))
     assert pair["time_per_flop_ratio"] == pytest.approx(0.5)
-    assert verdict([pair]).startswith("Not enough sizes")
 
 
 def test_matmul_peak_is_positive_and_finite() -> None:
@@ -141,6 +176,7 @@ def test_matmul_peak_is_positive_and_finite() -> None:
         ({"units": (0,)}, "units"),
         ({"repeats": 0}, "repeats"),
         ({"warmup": -1}, "warmup"),
+        ({"blocks": 1}, "blocks"),
         ({"cell": "transformer"}, "cell"),
         ({"device": "tpu"}, "device"),
     ],

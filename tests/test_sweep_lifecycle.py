@@ -14,16 +14,16 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from helpers import patch_sweep_baselines, run_main
+from helpers import numpy_baselines_by_default, numpy_only, run_main
 
 import lstmsizer.atomic
 from lstmsizer.atomic import atomic_write, check_writable, write_text
 from lstmsizer.datasets import get
 from lstmsizer.errors import OptionError
-from lstmsizer.sweep import STUDY_FILE, WAIT_SECONDS, SweepSpec, claim_folder, sweep
-from lstmsizer.sweep.engine import Job
-from lstmsizer.sweep.plan import configurations
-from lstmsizer.sweep.study import HOST, PARAM
+from lstmsizer.sweeping import STUDY_FILE, WAIT_SECONDS, SweepSpec, claim_folder, sweep
+from lstmsizer.sweeping.engine import Job
+from lstmsizer.sweeping.plan import configurations
+from lstmsizer.sweeping.study import HOST, PARAM
 
 TESTS = Path(__file__).resolve().parent
 # The real entry point with the numpy baselines only (ETS and ARIMA take seconds to fit).
@@ -34,8 +34,8 @@ CLI = textwrap.dedent(
     from pathlib import Path
     sys.path.insert(0, {str(TESTS)!r})
     import pytest
-    from helpers import patch_sweep_baselines
-    import lstmsizer.sweep.engine as engine
+    from helpers import numpy_baselines_by_default
+    import lstmsizer.sweeping.engine as engine
     from lstmsizer.cli import main
     real = engine.train_configuration
 
@@ -48,7 +48,7 @@ CLI = textwrap.dedent(
         return real(config, *args, **kwargs)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch_sweep_baselines(patch)
+        numpy_baselines_by_default(patch)
         if "GATE" in os.environ:
             patch.setattr(engine, "train_configuration", gated)
         main()
@@ -58,7 +58,7 @@ TINY = (
     "--dataset", "sine", "--lags", "4", "--units", "2,4", "--layers", "1", "--seeds", "1",
     "--folds", "1", "--epochs", "2", "--patience", "0", "--lr", "0.01", "--workers", "1",
 )  # fmt: skip
-TINY_SPEC = SweepSpec(
+TINY_SPEC = SweepSpec().replace(
     lags=4, units=(2, 4), layers=(1,), seeds=1, folds=1, epochs=2, patience=None, lr=0.01
 )
 RESULTS = ("runs.csv", "summary.csv", "recommendation.json", "model.pt", "report.html")
@@ -126,7 +126,7 @@ def test_a_bad_option_is_one_line_before_any_study_or_folder(
 )
 def test_every_spec_field_is_checked_where_the_spec_is_made(field: str, value: object) -> None:
     with pytest.raises(OptionError, match=field.split("_")[0]):
-        SweepSpec(**{field: value})  # type: ignore[arg-type]
+        SweepSpec().replace(**{field: value})
 
 
 def test_an_out_that_is_a_file_or_under_one_is_one_line(
@@ -172,7 +172,7 @@ def test_another_data_set_into_the_same_out_is_refused_and_nothing_changes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "run"
-    patch_sweep_baselines(monkeypatch)
+    numpy_baselines_by_default(monkeypatch)
     code, _, err = run_main(monkeypatch, capsys, "sweep", *TINY, "--out", str(out), "--json")
     assert code == 0, err
     assert json.loads((out / STUDY_FILE).read_text())["study"] == "sine-lags4-h1"
@@ -325,8 +325,8 @@ def test_every_file_of_the_run_folder_is_renamed_into_place(
         real(src, dst)
 
     monkeypatch.setattr(lstmsizer.atomic.os, "replace", replace)
-    patch_sweep_baselines(monkeypatch)
-    result = sweep(get("sine", n=150), spec=TINY_SPEC, out=out, workers=1, progress=False)
+    data = get("sine", n=150)
+    result = sweep(data, spec=TINY_SPEC, out=out, workers=1, progress=False, baselines=numpy_only)
     from lstmsizer.report import build_report
 
     build_report(result.run_dir)

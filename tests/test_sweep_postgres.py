@@ -28,9 +28,9 @@ import pytest
 from lstmsizer.datasets import get
 from lstmsizer.errors import OptionError
 from lstmsizer.secrets import mask_url
-from lstmsizer.sweep import SweepSpec, sweep
-from lstmsizer.sweep.plan import configurations
-from lstmsizer.sweep.storage import open_storage
+from lstmsizer.sweeping import SweepSpec, sweep
+from lstmsizer.sweeping.plan import configurations
+from lstmsizer.sweeping.storage import open_storage
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -41,11 +41,11 @@ CLI = textwrap.dedent(
     import sys
     sys.path.insert(0, {str(TESTS)!r})
     import pytest
-    from helpers import patch_sweep_baselines
+    from helpers import numpy_baselines_by_default
     from lstmsizer.cli import main
 
     with pytest.MonkeyPatch.context() as patch:
-        patch_sweep_baselines(patch)
+        numpy_baselines_by_default(patch)
         sys.argv[0] = "lstmsizer"
         main()
     """
@@ -70,7 +70,7 @@ def postgres_url() -> str:
 def test_two_workers_on_one_postgres_study_train_every_run_once(
     postgres_url: str, tmp_path: Path
 ) -> None:
-    spec = SweepSpec(
+    spec = SweepSpec().replace(
         lags=6, units=(1, 2, 3), layers=(1,), seeds=2, folds=2, epochs=2, patience=None
     )
     study = f"pg-{uuid.uuid4().hex[:8]}"
@@ -207,7 +207,7 @@ def _no_secret_in(run_dir: Path, *texts: str) -> None:
 def test_a_server_lost_mid_sweep_is_one_line_exit_3_and_a_rerun_completes_every_run_once(
     server: Server, tmp_path: Path
 ) -> None:
-    spec = SweepSpec(
+    spec = SweepSpec().replace(
         lags=4, units=(2, 3, 4, 5), layers=(1,), seeds=1, folds=2, epochs=60, patience=None, lr=0.01
     )
     run_dir = tmp_path / "run"

@@ -18,10 +18,11 @@ import pandas as pd
 import pytest
 from optuna.trial import FrozenTrial, TrialState
 
+from lstmsizer.config import ModelSpec
 from lstmsizer.datasets import get
 from lstmsizer.splits import rolling_origin_folds
-from lstmsizer.sweep.plan import Configuration, SweepSpec
-from lstmsizer.sweep.runs import FoldRuns, Trained, train_configuration
+from lstmsizer.sweeping.folds import FoldRuns, Trained, train_configuration
+from lstmsizer.sweeping.plan import Configuration, SweepSpec
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 
@@ -234,10 +235,11 @@ def _frames(trained: Trained) -> list[pd.DataFrame]:
 
 
 def test_a_configuration_given_its_first_fold_trains_only_the_others() -> None:
-    spec = SweepSpec(lags=4, seeds=2, folds=2, epochs=3, patience=None)  # --lr auto
+    spec = SweepSpec().replace(lags=4, seeds=2, folds=2, epochs=3, patience=None)  # --lr auto
     data = get("ar", n=120)
-    folds, _ = rolling_origin_folds(len(data), spec.window, spec.folds, spec.test_fraction)
-    config = Configuration("lstm", 2, 1, "tanh")
+    split = spec.split
+    folds, _ = rolling_origin_folds(len(data), spec.window, split.folds, split.test_fraction)
+    config = Configuration(ModelSpec("lstm", 2, 1, "tanh"))
     stored: dict[int, FoldRuns] = {}
     whole = train_configuration(config, spec, data, folds, on_fold=stored.__setitem__)
     assert sorted(stored) == [0, 1] and stored[0].lr_search and stored[1].curve

@@ -12,22 +12,22 @@ import optuna
 import pandas as pd
 import pytest
 import sqlalchemy.exc
-from helpers import patch_sweep_baselines, run_main
+from helpers import numpy_baselines_by_default, numpy_only, run_main
 
 from lstmsizer.errors import JournalError, LstmsizerWarning, OptionError, StorageError
 from lstmsizer.secrets import mask_url, redact
-from lstmsizer.sweep import SweepSpec, processes
-from lstmsizer.sweep import engine as engine_module
-from lstmsizer.sweep.journal import TornJournalWarning, check_journal
-from lstmsizer.sweep.plan import configurations
-from lstmsizer.sweep.storage import JOURNAL_FILE, open_storage, storage_guard
+from lstmsizer.sweeping import SweepSpec, processes
+from lstmsizer.sweeping import engine as engine_module
+from lstmsizer.sweeping.journal import TornJournalWarning, check_journal
+from lstmsizer.sweeping.plan import configurations
+from lstmsizer.sweeping.storage import JOURNAL_FILE, open_storage, storage_guard
 
 TINY = (
     "--dataset", "sine", "--lags", "4", "--units", "2,3", "--layers", "1", "--seeds", "1",
     "--folds", "2", "--epochs", "3", "--patience", "0", "--lr", "0.01", "--workers", "1",
     "--study", "s",
 )  # fmt: skip
-TINY_SPEC = SweepSpec(
+TINY_SPEC = SweepSpec().replace(
     lags=4, units=(2, 3), layers=(1,), seeds=1, folds=2, epochs=3, patience=None, lr=0.01
 )
 # A record cut off mid-write, as a crash leaves it: the start of a trial's next attribute.
@@ -38,12 +38,11 @@ TORN = b'{"op_code":8,"worker_id":"5d1c-1","trial_id":1,"user_attr":{"runs":[{"r
 def finished_journal(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     """The journal of a finished tiny sweep (two configurations, two folds)."""
     from lstmsizer.datasets import get
-    from lstmsizer.sweep import sweep
+    from lstmsizer.sweeping import sweep
 
     out = tmp_path_factory.mktemp("journal") / "run"
-    with pytest.MonkeyPatch.context() as patch:
-        patch_sweep_baselines(patch)
-        sweep(get("sine"), spec=TINY_SPEC, out=out, study="s", workers=1, progress=False)
+    data = get("sine")
+    sweep(data, spec=TINY_SPEC, out=out, study="s", workers=1, progress=False, baselines=numpy_only)
     return (out / JOURNAL_FILE).read_bytes()
 
 
@@ -76,7 +75,7 @@ def test_a_torn_last_record_is_dropped_with_a_backup_and_one_warning_line_then_r
     run_dir = tmp_path / "run"
     run_dir.mkdir()
     (run_dir / JOURNAL_FILE).write_bytes(torn)
-    patch_sweep_baselines(monkeypatch)
+    numpy_baselines_by_default(monkeypatch)
     code, _, err = run_main(monkeypatch, capsys, "sweep", *TINY, "--out", str(run_dir))
     assert code == 0, err
     said = [line for line in err.splitlines() if line.strip()]
@@ -300,7 +299,7 @@ def test_a_server_lost_while_the_results_are_collected_exits_3_with_one_line(
     def collect(*args: object) -> None:
         raise optuna.exceptions.StorageInternalError("read failed") from _lost()
 
-    monkeypatch.setattr("lstmsizer.sweep.finish", collect)
+    monkeypatch.setattr("lstmsizer.sweeping.finish", collect)
     code, _, err = run_main(monkeypatch, capsys, "sweep", *TINY, "--out", str(tmp_path / "r"))
     said = [line for line in err.splitlines() if line.strip()]
     assert code == 3 and len(said) == 1, err
@@ -310,7 +309,7 @@ def test_a_server_lost_while_the_results_are_collected_exits_3_with_one_line(
 def test_a_trial_left_without_a_pid_is_failed_once_old_enough(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from lstmsizer.sweep import study as study_module
+    from lstmsizer.sweeping import study as study_module
 
     storage = open_storage(None, tmp_path)
     study = optuna.create_study(storage=storage, study_name="s")

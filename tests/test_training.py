@@ -10,8 +10,8 @@ import pytest
 import torch
 from torch import nn
 
-from lstmsizer.config import TrainSpec
-from lstmsizer.training import DEFAULT_THREADS, TrainData, fit, loss_function, using_threads
+from lstmsizer.config import LOSSES, TrainSpec
+from lstmsizer.training import DEFAULT_THREADS, TrainData, fit, loss_function
 
 
 class _Linear(nn.Module):
@@ -105,17 +105,43 @@ def test_gradient_clipping_bounds_the_gradient_norm() -> None:
     assert (b.head.weight - w0).abs().min() > 0.05
 
 
-@pytest.mark.parametrize("loss", ["mse", "mae", "huber"])
-def test_losses(loss: str) -> None:
-    history = fit(_net(), _data(), TrainSpec(epochs=3, loss=loss, progress=False))  # type: ignore[arg-type]
-    assert all(math.isfinite(v) for v in history.train_loss)
+def _reference_loss(name: str, error: np.ndarray) -> float:
+    """The losses written out: squared, absolute, and Huber with delta 1."""
+    a = np.abs(error)
+    per = {"mse": error**2, "mae": a, "huber": np.where(a <= 1, 0.5 * error**2, a - 0.5)}
+    return float(np.mean(per[name]))
 
 
-def test_using_threads_restores_previous_count() -> None:
-    before = torch.get_num_threads()
-    with using_threads(before + 1) as n:
-        assert torch.get_num_threads() == before + 1 == n
-    assert torch.get_num_threads() == before
+def test_reference_losses_differ_on_errors_either_side_of_one() -> None:
+    error = np.array([-2.5, -0.4, 0.1, 0.8, 3.0])
+    found = {name: _reference_loss(name, error) for name in LOSSES}
+    assert len(set(found.values())) == len(LOSSES), found
+
+
+@pytest.mark.parametrize("loss", LOSSES)
+def test_loss_function_follows_its_formula(loss: str) -> None:
+    pred = torch.tensor([[0.5], [1.0], [-2.0], [4.0], [0.0]], dtype=torch.float64)
+    y = torch.tensor([[3.0], [1.4], [-2.1], [3.2], [-3.0]], dtype=torch.float64)
+    expected = _reference_loss(loss, (pred - y).numpy())
+    assert loss_function(loss)(pred, y).item() == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("loss", LOSSES)
+def test_training_minimises_the_named_loss(loss: str) -> None:
+    # targets scaled up so that the errors of the untrained net lie on both sides of 1,
+    # where mse, mae and huber all differ; a rate of 1e-30 leaves the float32 weights as
+    # they are, so the epoch's loss is the initial net's loss on every window
+    data = _data(n=64, val=16)
+    data.y, data.y_val = data.y * 4, data.y_val * 4  # type: ignore[operator]
+    net = _net()
+    with torch.no_grad():
+        error = (net(data.x) - data.y).double().numpy()
+        val_error = (net(data.x_val) - data.y_val).double().numpy()  # type: ignore[arg-type]
+    assert (np.abs(error) < 1).any() and (np.abs(error) > 1).any()
+    spec = TrainSpec(epochs=1, batch_size=8, lr=1e-30, loss=loss, progress=False)  # type: ignore[arg-type]
+    history = fit(net, data, spec)
+    assert history.train_loss[0] == pytest.approx(_reference_loss(loss, error), rel=1e-5)
+    assert history.val_loss[0] == pytest.approx(_reference_loss(loss, val_error), rel=1e-5)
 
 
 def test_nan_loss_stops_training() -> None:
@@ -125,7 +151,22 @@ def test_nan_loss_stops_training() -> None:
     assert history.epochs == 1 and math.isnan(history.train_loss[0])
 
 
-def test_progress_bar_prints_nothing_when_disabled(capsys: pytest.CaptureFixture[str]) -> None:
+def test_progress_bar_prints_nothing_when_disabled(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Rich takes the captured stderr for a terminal, so a bar that is shown writes to it
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")
+    monkeypatch.setenv("TERM", "xterm")
+    fit(_net(), _data(), TrainSpec(epochs=3, progress=True))
+    assert "training" in capsys.readouterr().err
+    fit(_net(), _data(), TrainSpec(epochs=3, progress=False))
+    out = capsys.readouterr()
+    assert out.out == "" and out.err == ""
+
+
+def test_progress_bar_is_off_by_default_when_stderr_is_not_a_terminal(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     fit(_net(), _data(), TrainSpec(epochs=3))
     out = capsys.readouterr()
     assert out.out == "" and out.err == ""
@@ -134,7 +175,8 @@ def test_progress_bar_prints_nothing_when_disabled(capsys: pytest.CaptureFixture
 def test_members_train_like_solo_runs_of_their_seeds() -> None:
     from lstmsizer.config import ModelSpec, WindowSpec
     from lstmsizer.datasets import get
-    from lstmsizer.forecaster import LSTMForecaster, fit_seeds
+    from lstmsizer.forecaster import LSTMForecaster
+    from lstmsizer.seeds import fit_seeds
 
     y = get("sine", n=120).values
     window, model = WindowSpec(6), ModelSpec(units=8)
@@ -153,7 +195,7 @@ def test_members_train_like_solo_runs_of_their_seeds() -> None:
 def test_members_stop_early_on_their_own_validation_loss() -> None:
     from lstmsizer.config import ModelSpec, WindowSpec
     from lstmsizer.datasets import get
-    from lstmsizer.forecaster import fit_seeds
+    from lstmsizer.seeds import fit_seeds
 
     y = get("ar", n=150).values
     spec = TrainSpec(epochs=60, batch_size=16, lr=0.05, patience=2, progress=False)
@@ -217,7 +259,8 @@ def test_trivial_loss_is_the_training_mean_forecast_on_the_block() -> None:
 
 def test_members_with_their_own_learning_rates_match_solo_runs() -> None:
     from lstmsizer.config import ModelSpec, WindowSpec
-    from lstmsizer.forecaster import LSTMForecaster, fit_seeds
+    from lstmsizer.forecaster import LSTMForecaster
+    from lstmsizer.seeds import fit_seeds
 
     y = np.sin(np.arange(80) * 0.3) + 0.1 * np.arange(80) / 80
     window, model = WindowSpec(4), ModelSpec(units=3)

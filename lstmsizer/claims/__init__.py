@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lstmsizer.claims.result import CLAIMS_FILE, FULL, QUICK, Claim, ClaimsResult, Settings
+from lstmsizer.claims.result import FULL, QUICK, Claim, ClaimsResult, Settings
 from lstmsizer.claims.rules import (
     CANNOT_TELL,
     NOT_SUPPORTED,
@@ -18,6 +18,7 @@ from lstmsizer.claims.rules import (
     speed_verdict,
 )
 from lstmsizer.claims.run import run_claims
+from lstmsizer.rundir.files import CLAIMS_FILE
 
 __all__ = [
     "CANNOT_TELL",

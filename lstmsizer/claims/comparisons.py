@@ -21,17 +21,19 @@ from lstmsizer.claims.experiments import (
 )
 from lstmsizer.claims.protocol import paired_change, protocol_fits
 from lstmsizer.claims.result import Claim, figure
-from lstmsizer.codegen import config_label
 from lstmsizer.datasets import Dataset, get
-from lstmsizer.diagnostics import deep_vs_wide
-from lstmsizer.intervals import correlation_interval
+from lstmsizer.deepwide import candidates, equal_budget_pairs
+from lstmsizer.diagnostics.depth import depth_pair
+from lstmsizer.intervals import correlation_interval, t_interval
 from lstmsizer.metrics import rmse
-from lstmsizer.sweep import SweepResult, sweep
+from lstmsizer.rundir.tables import read_cells
+from lstmsizer.sizes import config_label
+from lstmsizer.sweeping import SweepResult, sweep
 
 
 def _small_sweep(ctx: Context, data: Dataset, folder: str, **grid: Any) -> SweepResult:
-    spec = ctx.spec(**grid)
-    return sweep(data, spec=spec, out=ctx.workdir / folder, workers=1, progress=False)
+    spec, out = ctx.spec(**grid), ctx.workdir / folder
+    return sweep(data, spec=spec, out=out, workers=1, progress=False, baselines=ctx.baselines)
 
 
 def stacking_beats_width(ctx: Context) -> Claim:
@@ -41,16 +43,17 @@ def stacking_beats_width(ctx: Context) -> Claim:
     found = _small_sweep(
         ctx, ctx.dataset, "deep-vs-wide", units=(s.depth_units,), layers=(s.depth_layers,)
     )
-    pairs = deep_vs_wide(found.table).pairs
+    pairs = equal_budget_pairs(candidates(found.table), read_cells(found.runs))
     threshold = rules.DEPTH_NEEDS.says
     if not pairs:
         verdict = (rules.CANNOT_TELL, "no equal-budget pair was trained")
         return make_claim(DEPTH, verdict, {}, {}, threshold)
-    p = pairs[0]
+    rows = {str(row["config"]): row for _, row in found.table.iterrows()}
+    p = depth_pair(pairs[0], rows)
     deep = config_label("lstm", p.deep_units, p.deep_layers)
     wide = config_label("lstm", p.wide_units)
-    wide_runs = found.runs[found.runs["config"] == p.wide_config]
-    difference = paired_change(found.runs, p.deep_config, wide_runs, ("seed", "fold"))
+    # the RMSE change per seed x fold cell of the pair deepwide paired, with its t interval
+    difference = t_interval(pairs[0].difference.relative())
     means = (p.deep_mean_rmse, p.wide_mean_rmse)
     verdict = rules.depth_verdict(difference, deep, wide, means)
     numbers = {**p.to_dict(), "seeds": s.seeds, "folds": s.folds, "epochs": s.epochs}

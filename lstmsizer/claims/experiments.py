@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from lstmsizer.baselines import BaselineFactory
 from lstmsizer.claims import rules
 from lstmsizer.claims.protocol import protocol_fits, rmse_of
 from lstmsizer.claims.result import FULL, Claim, Settings, figure
@@ -29,11 +30,11 @@ from lstmsizer.intervals import (
     widen_ratio,
 )
 from lstmsizer.splits import Split, rolling_origin_folds, train_val_split
-from lstmsizer.sweep import SweepSpec
+from lstmsizer.sweepspec import FoldSpec, SweepSpec
 from lstmsizer.training import resolve_device
 
 VAL_FRACTION = 0.2
-SWEEP_TEST_FRACTION = SweepSpec().test_fraction  # the claim trainings keep the sweep's folds
+SWEEP_TEST_FRACTION = FoldSpec.test_fraction  # the claim trainings keep the sweep's folds
 
 MEMORY = "more units for longer windows"
 SPEED = "multiples of 32 are faster"
@@ -52,6 +53,7 @@ class Context:
     seed: int
     settings: Settings
     workdir: Path
+    baselines: BaselineFactory | None = None  # scored by the sweeps; None: the default ones
 
     @property
     def split(self) -> Split:
@@ -67,8 +69,8 @@ class Context:
     def spec(self, **changes: Any) -> SweepSpec:
         """The sweep settings every training of the claims follows (protocol, lr auto)."""
         s = self.settings
-        base = SweepSpec(lags=self.lags, seeds=s.seeds, folds=s.folds, epochs=s.epochs)
-        return dataclasses.replace(base, seed=self.seed, **changes)
+        base = SweepSpec().replace(lags=self.lags, seeds=s.seeds, folds=s.folds, epochs=s.epochs)
+        return base.replace(seed=self.seed, **changes)
 
     @property
     def features(self) -> NDArray[np.float64] | None:

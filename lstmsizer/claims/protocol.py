@@ -7,12 +7,13 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from lstmsizer.config import ModelSpec
 from lstmsizer.datasets import Dataset
 from lstmsizer.forecaster import LSTMForecaster
 from lstmsizer.intervals import Interval, t_interval
 from lstmsizer.splits import Split
-from lstmsizer.sweep.plan import Configuration, SweepSpec
-from lstmsizer.sweep.runs import candidate_rates, runs_at_best_rate
+from lstmsizer.sweeping.plan import Configuration, SweepSpec
+from lstmsizer.sweeping.runs import candidate_rates, runs_at_best_rate
 
 Fitted = list[tuple[dict[str, object], LSTMForecaster]]
 """One (runs.csv row, fitted model) per seed."""
@@ -30,7 +31,7 @@ def protocol_fits(
     Returns:
         Per split, the seeds' (row, model) pairs; each row has the run's validation rmse.
     """
-    config = Configuration("lstm", units, layers, spec.activation)
+    config = Configuration(ModelSpec("lstm", units, layers, spec.model.activation))
     rates = candidate_rates(config, spec)
     out: list[Fitted] = []
     for fold, split in enumerate(splits):

@@ -2,49 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
 from lstmsizer.diagnostics.result import Result
 from lstmsizer.errors import check, check_int
-from lstmsizer.intervals import Interval, as_percent, describe_figures
-from lstmsizer.sweep.plan import SweepSpec
-
-CLAIMS_FILE = "claims.json"
-
-
-@dataclass(frozen=True)
-class Claim(Result):
-    """One forum claim and what the experiment said about it.
-
-    Attributes:
-        claim: The claim in the forums' words, e.g. "multiples of 32 are faster".
-        verdict: "supported", "not supported" or "cannot tell" (claims.rules.VERDICTS).
-        evidence: One line with the numbers behind the verdict.
-        numbers: The measured numbers and the settings of the experiment (JSON-ready).
-        seconds: Wall time of the experiment.
-        figures: The figures the verdict rests on, by label: an Interval's to_dict() plus
-            "unit" ("x", "%" or "").
-        threshold: What the claim needs of its figures, in words.
-        tested: What was tested when it differs from the claim's words (scaled down), and
-            what --full tests; empty otherwise.
-    """
-
-    claim: str
-    verdict: str
-    evidence: str
-    numbers: dict[str, Any] = field(default_factory=dict)
-    seconds: float = 0.0
-    figures: dict[str, dict[str, Any]] = field(default_factory=dict)
-    threshold: str = ""
-    tested: str = ""
-
-    @property
-    def figure_text(self) -> str:
-        """Every figure with its interval, e.g. "time per FLOP 0.96x (90% CI 0.94x to 0.98x)"."""
-        return describe_figures(self.figures)
+from lstmsizer.intervals import Interval, as_percent
+from lstmsizer.rundir.measurements import Claim
+from lstmsizer.sweepspec import ProtocolSpec
 
 
 def figure(interval: Interval, unit: str = "") -> dict[str, Any]:
@@ -73,7 +40,7 @@ class Settings:
             trained to convergence; on the 2-core machine, busy with other work, batches of 128
             took a third of the time of 32 (LSTM(1), d=1: 45 s against 153 s).
         speed_units, speed_units_gpu: Sizes timed on a CPU and on a GPU; neighbours of
-            multiples of 32 (speed.close_pairs) are compared.
+            multiples of 32 (timing.close_pairs) are compared.
         speed_batch_sizes: Windows per timed step (the sweep's default batch size).
         speed_repeats: Interleaved rounds timed per block.
         speed_blocks: Blocks (fresh networks, the replicates of the interval) timed before
@@ -100,7 +67,7 @@ class Settings:
     memory_batch_size: int = 128
     speed_units: tuple[int, ...] = (96, 100, 127, 128, 129)
     speed_units_gpu: tuple[int, ...] = (63, 64, 65, 127, 128, 129, 255, 256, 257, 511, 512, 513)
-    speed_batch_sizes: tuple[int, ...] = (SweepSpec().batch_size,)
+    speed_batch_sizes: tuple[int, ...] = (ProtocolSpec.batch_size,)
     speed_repeats: int = 20
     speed_blocks: int = 6
     speed_seconds: float = 60.0
@@ -112,7 +79,7 @@ class Settings:
     linear_n: int = 500
     seeds: int = 3
     folds: int = 2
-    epochs: int = SweepSpec().epochs
+    epochs: int = ProtocolSpec.epochs
 
     def __post_init__(self) -> None:
         for name in _COUNTS:
@@ -183,7 +150,7 @@ class ClaimsResult(Result):
         evidence, seconds."""
         columns = ["claim", "tested", "verdict", "figure", "threshold", "evidence", "seconds"]
         rows = [
-            (c.claim, c.tested, c.verdict, c.figure_text, c.threshold, c.evidence, c.seconds)
+            (c.claim, c.tested, c.verdict, c.figure, c.threshold, c.evidence, c.seconds)
             for c in self.claims
         ]
         return pd.DataFrame(rows, columns=columns)

@@ -12,12 +12,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from lstmsizer.intervals import Interval, as_percent, describe
-from lstmsizer.speed import TOLERANCE
 
 SUPPORTED = "supported"
 NOT_SUPPORTED = "not supported"
 CANNOT_TELL = "cannot tell"
 VERDICTS = (SUPPORTED, NOT_SUPPORTED, CANNOT_TELL)
+
+TOLERANCE = 0.05
+"""Multiples of 32 are faster when their time per FLOP is at least this share below their
+neighbours'; within 1 +/- TOLERANCE counts as no measurable difference."""
 
 MEMORY_RHO = 0.5
 """Spearman correlation of delay with the smallest sufficient width that counts as growth."""

@@ -10,11 +10,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from lstmsizer.baselines import BaselineFactory, check_factory
 from lstmsizer.claims import comparisons as cmp
 from lstmsizer.claims import experiments as ex
 from lstmsizer.claims.result import FULL, QUICK, Claim, ClaimsResult, Settings
 from lstmsizer.config import WindowSpec
 from lstmsizer.datasets import Dataset, resolve
+from lstmsizer.environment import environment
 from lstmsizer.errors import check_int
 from lstmsizer.progress import progress_bar
 from lstmsizer.splits import rolling_origin_folds, train_val_split
@@ -38,6 +40,7 @@ def run_claims(
     progress: bool | None = False,
     workdir: str | Path | None = None,
     settings: Settings | None = None,
+    baselines: BaselineFactory | None = None,
 ) -> ClaimsResult:
     """Check the forum claims about LSTM sizes with small experiments, on this data and machine.
 
@@ -59,6 +62,8 @@ def run_claims(
         workdir: Folder for the run folders of the two small sweeps; None uses a temporary
             one. Re-running with the same folder and settings resumes those sweeps.
         settings: Experiment sizes that replace the QUICK or FULL preset.
+        baselines: Factory of the baselines the two small sweeps score, as for
+            lstmsizer.sweep; None is default_baselines.
 
     Returns:
         The ClaimsResult; ``to_dict()`` is what claims.json holds.
@@ -67,25 +72,13 @@ def run_claims(
         DataError: The data are too short for the lags and the folds.
         OptionError: An argument is out of range.
     """
-    check_int("lags", lags)
-    check_int("seed", seed, minimum=0)
     chosen = settings or (QUICK if quick else FULL)
-    data = dataset if isinstance(dataset, Dataset) else resolve(dataset)
-    window = WindowSpec(lags)
-    train_val_split(len(data), window, ex.VAL_FRACTION)  # fail before a minute of work
-    rolling_origin_folds(len(data), window, chosen.folds, ex.SWEEP_TEST_FRACTION)
+    data = _checked_data(dataset, lags, seed, chosen)
     start = time.perf_counter()
-    claims: list[Claim] = []
-    with _folder(workdir) as folder, progress_bar("claims", len(EXPERIMENTS), progress) as bar:
-        ctx = ex.Context(data, lags, seed, chosen, folder)
-        for index, (name, experiment) in enumerate(EXPERIMENTS):
-            bar.set(index, note=name)
-            began = time.perf_counter()
-            claim = experiment(ctx)
-            claims.append(dataclasses.replace(claim, seconds=time.perf_counter() - began))
-        bar.set(len(EXPERIMENTS), note="done")
-    from lstmsizer.sweep.runs import environment
-
+    with _folder(workdir) as folder:
+        ctx = ex.Context(data, lags, seed, chosen, folder, baselines)
+        check_factory(baselines, lags, ctx.spec().window.horizon)  # as the sweeps will, now
+        claims = _run_experiments(ctx, progress)
     return ClaimsResult(
         dataset=data.name,
         lags=lags,
@@ -96,6 +89,31 @@ def run_claims(
         environment=environment(),
         settings=chosen,
     )
+
+
+def _checked_data(dataset: Any, lags: int, seed: int, settings: Settings) -> Dataset:
+    """The data, once the options and its length suit every experiment: a mistake fails here,
+    before a minute of work."""
+    check_int("lags", lags)
+    check_int("seed", seed, minimum=0)
+    data = dataset if isinstance(dataset, Dataset) else resolve(dataset)
+    window = WindowSpec(lags)
+    train_val_split(len(data), window, ex.VAL_FRACTION)
+    rolling_origin_folds(len(data), window, settings.folds, ex.SWEEP_TEST_FRACTION)
+    return data
+
+
+def _run_experiments(ctx: ex.Context, progress: bool | None) -> list[Claim]:
+    """Every experiment in turn, each claim with the seconds it took, under one bar."""
+    claims: list[Claim] = []
+    with progress_bar("claims", len(EXPERIMENTS), progress) as bar:
+        for index, (name, experiment) in enumerate(EXPERIMENTS):
+            bar.set(index, note=name)
+            began = time.perf_counter()
+            claim = experiment(ctx)
+            claims.append(dataclasses.replace(claim, seconds=time.perf_counter() - began))
+        bar.set(len(EXPERIMENTS), note="done")
+    return claims
 
 
 @contextlib.contextmanager

@@ -10,15 +10,18 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from lstmsizer.config import ModelSpec
+from lstmsizer.config import ModelSpec, WindowSpec
 from lstmsizer.errors import check_int
 from lstmsizer.intervals import Interval, ratio_interval
-from lstmsizer.models import flops_per_sample
-from lstmsizer.speed import TimedStep, close_pairs, time_rounds
+from lstmsizer.sizes import flops_per_sample
+from lstmsizer.timing import build_steps, close_pairs, log_ratios, mean_log_ratios, time_rounds
 from lstmsizer.training import device_name, resolve_device, using_threads
 
 PRECISE = "precise"
 TIME_LIMIT = "time limit"
+
+Key = tuple[int, int]
+"""(batch size, units) of one timed network."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,18 @@ class PairTiming:
     seconds: float
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """What one timing times: the networks by key, the pairs compared and their FLOPs."""
+
+    keys: list[Key]
+    pairs: list[tuple[Key, Key]]
+    flops: dict[Key, int]
+    lags: int
+    features: int
+    dev: torch.device
+
+
 def time_pairs(
     units: Sequence[int],
     *,
@@ -79,7 +94,7 @@ def time_pairs(
     with a ratio close to it, call it decided by chance after enough looks.
 
     Args:
-        units: Sizes to time; the close pairs among them are compared (speed.close_pairs).
+        units: Sizes to time; the close pairs among them are compared (timing.close_pairs).
         lags, features: The window (L, F).
         batch_sizes: Windows per step; the pairs are timed at each batch size.
         rounds: Timed rounds per block.
@@ -91,84 +106,82 @@ def time_pairs(
         seed: Seed of the weights and the inputs.
     """
     check_int("blocks", blocks, minimum=2)
-    dev = resolve_device(device)
-    flops = {u: flops_per_sample("lstm", u, 1, features, lags) for u in units}
-    pairs = close_pairs(flops)
-    keys = [(b, u) for b in batch_sizes for u in units]
-    times: dict[tuple[int, int], list[float]] = {k: [] for k in keys}
-    block_logs: list[float] = []
+    plan = _plan(units, batch_sizes, lags, features, resolve_device(device))
+    times: dict[Key, list[float]] = {k: [] for k in plan.keys}
     start = time.perf_counter()
     with using_threads(threads) as used:
-        while True:
-            block = _time_block(keys, lags, features, dev, rounds, seed + len(block_logs))
-            for key, seen in block.items():
-                times[key] += seen
-            if not pairs:  # nothing to compare: one block of step times, no ratio
-                ratio = ratio_interval([])
-                break
-            block_logs.append(float(np.median(_log_ratios(block, pairs, flops, batch_sizes))))
-            ratio = ratio_interval(block_logs)
-            elapsed = time.perf_counter() - start
-            if len(block_logs) >= blocks and (enough(ratio) or elapsed >= seconds):
-                break
+        ratio = _blocks(plan, times, rounds, blocks, seconds, enough, seed)
+    by_units = {u: plan.flops[(batch_sizes[0], u)] for u in units}
     return PairTiming(
-        device=str(dev),
-        device_name=device_name(dev),
+        device=str(plan.dev),
+        device_name=device_name(plan.dev),
         threads=used,
         batch_sizes=tuple(batch_sizes),
-        pairs=tuple((b, a, m) for b in batch_sizes for a, m in pairs),
+        pairs=tuple((b, a, m) for b in batch_sizes for a, m in close_pairs(by_units)),
         step_ms={f"{b}x{u}": 1e3 * float(np.median(t)) for (b, u), t in times.items()},
-        pair_ratios={
-            f"{m} vs {a} (batch {b})": _median_ratio(times, b, a, m, flops)
-            for b in batch_sizes
-            for a, m in pairs
-        },
+        pair_ratios=_pair_ratios(times, plan),
         ratio=ratio,
-        rounds=len(times[keys[0]]),
+        rounds=len(times[plan.keys[0]]),
         stopped=PRECISE if enough(ratio) else TIME_LIMIT,
         seconds=time.perf_counter() - start,
     )
 
 
-def _time_block(
-    keys: Sequence[tuple[int, int]],
-    lags: int,
-    features: int,
-    dev: torch.device,
+def _pair_ratios(times: dict[Key, list[float]], plan: _Plan) -> dict[str, float]:
+    """Per pair, the median over every round of its time-per-FLOP ratio, by label."""
+    return {
+        f"{m[1]} vs {a[1]} (batch {a[0]})": float(
+            np.exp(np.median(log_ratios(times, (a, m), plan.flops)))
+        )
+        for a, m in plan.pairs
+    }
+
+
+def _plan(
+    units: Sequence[int], batch_sizes: Sequence[int], lags: int, features: int, dev: torch.device
+) -> _Plan:
+    """Every (batch size, units) network and the close pairs at each batch size."""
+    flops = {u: flops_per_sample(ModelSpec(units=u), WindowSpec(lags), features) for u in units}
+    return _Plan(
+        keys=[(b, u) for b in batch_sizes for u in units],
+        pairs=[((b, a), (b, m)) for b in batch_sizes for a, m in close_pairs(flops)],
+        flops={(b, u): flops[u] for b in batch_sizes for u in units},
+        lags=lags,
+        features=features,
+        dev=dev,
+    )
+
+
+def _blocks(
+    plan: _Plan,
+    times: dict[Key, list[float]],
     rounds: int,
+    blocks: int,
+    seconds: float,
+    enough: Callable[[Interval], bool],
     seed: int,
-) -> dict[tuple[int, int], list[float]]:
+) -> Interval:
+    """Time blocks into times until enough(interval) after `blocks` or the time limit."""
+    block_logs: list[float] = []
+    start = time.perf_counter()
+    while True:
+        block = _time_block(plan, rounds, seed + len(block_logs))
+        for key, seen in block.items():
+            times[key] += seen
+        if not plan.pairs:  # nothing to compare: one block of step times, no ratio
+            return ratio_interval([])
+        block_logs.append(float(np.median(mean_log_ratios(block, plan.pairs, plan.flops))))
+        ratio = ratio_interval(block_logs)
+        elapsed = time.perf_counter() - start
+        if len(block_logs) >= blocks and (enough(ratio) or elapsed >= seconds):
+            return ratio
+
+
+def _time_block(plan: _Plan, rounds: int, seed: int) -> dict[Key, list[float]]:
     """One block: fresh networks for every (batch size, units), one warm-up round, rounds."""
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        steps = [TimedStep(ModelSpec(units=u), lags, features, b, dev) for b, u in keys]
-    return dict(zip(keys, time_rounds(steps, 1, rounds, _nothing), strict=True))
-
-
-def _median_ratio(
-    times: dict[tuple[int, int], list[float]], batch: int, a: int, b: int, flops: dict[int, int]
-) -> float:
-    return float(np.exp(np.median(_pair_log_ratio(times, batch, a, b, flops))))
-
-
-def _pair_log_ratio(
-    times: dict[tuple[int, int], list[float]], batch: int, a: int, b: int, flops: dict[int, int]
-) -> np.ndarray:
-    """Per round, log of b's time per FLOP over a's (the batch size and the training factor
-    scale both sides alike, so forward FLOPs per window are enough)."""
-    tb, ta = np.asarray(times[(batch, b)]), np.asarray(times[(batch, a)])
-    return np.log(tb / flops[b]) - np.log(ta / flops[a])
-
-
-def _log_ratios(
-    times: dict[tuple[int, int], list[float]],
-    pairs: Sequence[tuple[int, int]],
-    flops: dict[int, int],
-    batch_sizes: Sequence[int],
-) -> np.ndarray:
-    """Per round, the mean over every pair and batch size of the pair's log ratio."""
-    per_pair = [_pair_log_ratio(times, b, a, m, flops) for b in batch_sizes for a, m in pairs]
-    return np.mean(per_pair, axis=0)
+    sizes = [(ModelSpec(units=u), b) for b, u in plan.keys]
+    steps = build_steps(sizes, plan.lags, plan.features, plan.dev, seed)
+    return dict(zip(plan.keys, time_rounds(steps, 1, rounds, _nothing), strict=True))
 
 
 def _nothing() -> None:

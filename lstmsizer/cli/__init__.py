@@ -7,11 +7,17 @@ import sys
 import warnings
 from typing import Any, NoReturn
 
-from lstmsizer.cli import analysis, core, report, sweep
+from lstmsizer.cli import analysis, core, explain, report, speed, sweep
 from lstmsizer.cli.app import app
 from lstmsizer.errors import LstmsizerError, LstmsizerWarning
 
-__all__ = ["analysis", "app", "core", "main", "report", "sweep"]
+__all__ = ["analysis", "app", "core", "explain", "main", "report", "speed", "sweep"]
+
+HELP_ORDER = (
+    "speed", "claims", "diagnose", "explain", "fit", "predict", "datasets", "report", "sweep",
+)  # fmt: skip
+"""The order `lstmsizer --help` lists the commands in (every command is listed here)."""
+app.registered_commands.sort(key=lambda command: HELP_ORDER.index(str(command.name)))
 
 
 def main() -> None:

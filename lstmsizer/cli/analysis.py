@@ -1,148 +1,56 @@
-"""Commands that explain a size: speed on this machine, forum claims, diagnostics."""
+"""Commands that explain a size: the forum claims measured, and diagnostics."""
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from lstmsizer.atomic import write_text
 from lstmsizer.cli.app import app
 from lstmsizer.cli.options import (
-    BatchSize,
-    Column,
     DataArgument,
-    DatasetOption,
-    FeatureColumns,
-    Fill,
+    DataOptions,
     JsonOutput,
     Lags,
     Progress,
-    TimeColumn,
     console,
-    load_data,
+    grouped,
+    option,
 )
-from lstmsizer.cli.render import print_json, table
+from lstmsizer.cli.render import print_json, table, write_json
+from lstmsizer.config import DEFAULT_LAGS, SplitSpec
 from lstmsizer.errors import OptionError
+from lstmsizer.sweepspec import SweepSpec
 
 if TYPE_CHECKING:
     from lstmsizer.claims import ClaimsResult
     from lstmsizer.diagnostics import ModelDiagnostics, RunDiagnostics
 
 
-def ints(argument: str, text: str) -> tuple[int, ...]:
-    """Comma-separated integers, or an OptionError naming the argument."""
-    try:
-        return tuple(int(part) for part in text.split(",") if part.strip())
-    except ValueError:
-        raise OptionError(f"{argument} must be comma-separated integers, got {text!r}") from None
-
-
-@app.command("speed")
-def speed_command(
-    units: Annotated[
-        str, typer.Option(help="Widths to time, comma separated.")
-    ] = "8,16,32,64,96,100,127,128,129,192,255,256,384,512",
-    lags: Lags = 12,
-    features: Annotated[int, typer.Option(help="Inputs per time step.")] = 1,
-    batch_size: BatchSize = 32,
-    cell: Annotated[str, typer.Option(help="Recurrent cell: lstm, gru or rnn.")] = "lstm",
-    layers: Annotated[int, typer.Option(help="Stacked recurrent layers.")] = 1,
-    activation: Annotated[str, typer.Option(help="Cell activation (Keras meaning).")] = "tanh",
-    device: Annotated[
-        str | None, typer.Option(help="cpu or cuda.", show_default="cuda when present")
-    ] = None,
-    threads: Annotated[
-        int | None, typer.Option(help="torch threads.", show_default="1, measured best")
-    ] = None,
-    repeats: Annotated[int, typer.Option(help="Timed training steps per size.")] = 20,
-    warmup: Annotated[int, typer.Option(help="Untimed steps per size first.")] = 3,
-    json_output: Annotated[
-        bool, typer.Option("--json", help="Print one JSON object.", show_default="off")
-    ] = False,
-    out: Annotated[
-        str | None,
-        typer.Option(help="Also write the result to this JSON file.", show_default="no file"),
-    ] = None,
-    progress: Progress = None,
-) -> None:
-    """Time a training step per unit count here; are multiples of 8 or 32 faster?"""
-    from lstmsizer.speed import measure_speed
-
-    result = measure_speed(
-        ints("units", units),
-        lags=lags,
-        features=features,
-        batch_size=batch_size,
-        cell=cell,
-        layers=layers,
-        activation=activation,
-        device=device,
-        threads=threads,
-        repeats=repeats,
-        warmup=warmup,
-        progress=progress,
-    )
-    payload = result.to_dict()
-    if out is not None:
-        Path(out).parent.mkdir(parents=True, exist_ok=True)
-        write_text(out, json.dumps(payload, indent=2))
-    if json_output:
-        print_json(payload)
-        return
-    rows = (
-        (
-            str(r.units),
-            f"{r.parameters:,}",
-            f"{r.step_ms:.3f}",
-            f"{r.samples_per_s:,.0f}",
-            f"{r.gflops:.2f}",
-        )
-        for r in result.rows
-    )
-    head = ("units", "parameters", "step ms", "samples/s", "GFLOP/s")
-    title = (
-        f"Training step on {result.device_name} ({result.device}, {result.threads} thread(s)), "
-        f"batch {result.batch_size}, {result.lags} lags"
-    )
-    console.print(table(title, head, rows, *head))
-    console.print(f"Matrix-multiply peak here: {result.matmul_gflops:.1f} GFLOP/s", markup=False)
-    for c in result.comparisons:
-        console.print(
-            f"{c['b']} vs {c['a']} units: {c['time_ratio']:.2f}x the time, "
-            f"{c['time_per_flop_ratio']:.2f}x per FLOP",
-            markup=False,
-        )
-    console.print(result.verdict, markup=False)
-
-
 @app.command("claims")
+@grouped
 def claims_command(
     data: DataArgument = None,
-    dataset: DatasetOption = None,
-    column: Column = None,
-    time_column: TimeColumn = None,
-    features: FeatureColumns = None,
-    fill: Fill = None,
-    lags: Lags = 12,
+    *,
+    source: DataOptions,
+    lags: Lags = DEFAULT_LAGS,
     quick: Annotated[
         bool,
-        typer.Option(
+        option(
+            "Small experiments (minutes) or the claims at their own sizes (much longer).",
+            "--quick",
             "--quick/--full",
-            help="Small experiments (minutes) or the claims at their own sizes (much longer).",
-            show_default="--quick",
         ),
     ] = True,
-    seed: Annotated[int, typer.Option(help="Seed of every training and synthetic series.")] = 0,
+    seed: Annotated[int, option("Seed of every training and synthetic series.")] = SweepSpec.seed,
     json_output: JsonOutput = False,
     out: Annotated[
         str | None,
-        typer.Option(
-            help="Also write the JSON here: a file, or a run folder (writes its claims.json).",
-            show_default="no file",
+        option(
+            "Also write the JSON here: a file, or a run folder (writes its claims.json).",
+            "no file",
         ),
     ] = None,
     progress: Progress = None,
@@ -150,14 +58,13 @@ def claims_command(
     """Check the forum claims about LSTM sizes with small experiments on this data and machine."""
     from lstmsizer.claims import CLAIMS_FILE, run_claims
 
-    series = load_data(data, dataset, column, time_column, features, fill)
+    series = source.load(data)
     result = run_claims(series, lags=lags, seed=seed, quick=quick, progress=progress)
     payload = result.to_dict()
     written = None
     if out is not None:
         target = Path(out) / CLAIMS_FILE if Path(out).is_dir() else Path(out)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        write_text(target, json.dumps(payload, indent=2))
+        write_json(target, payload)
         written = str(target)
     if json_output:
         print_json(payload)
@@ -165,52 +72,37 @@ def claims_command(
     _render_claims(result, written)
 
 
+RunOrData = Annotated[
+    str | None,
+    typer.Argument(
+        metavar="[RUN_DIR|DATA]",
+        help="A sweep's run folder; with --model, the data file instead.",
+        show_default="with --model, the sunspots dataset",
+    ),
+]
+
+
 @app.command("diagnose")
+@grouped
 def diagnose_command(
-    path: Annotated[
-        str | None,
-        typer.Argument(
-            metavar="[RUN_DIR|DATA]",
-            help="A sweep's run folder; with --model, the data file instead.",
-            show_default="with --model, the sunspots dataset",
-        ),
-    ] = None,
+    path: RunOrData = None,
+    *,
     model: Annotated[
-        str | None,
-        typer.Option(help="A model file from `lstmsizer fit --save`, instead of RUN_DIR."),
+        str | None, option("A model file from `lstmsizer fit --save`, instead of RUN_DIR.")
     ] = None,
-    dataset: DatasetOption = None,
-    column: Column = None,
-    time_column: TimeColumn = None,
-    features: FeatureColumns = None,
-    fill: Fill = None,
+    source: DataOptions,
     val_fraction: Annotated[
-        float, typer.Option(help="With --model: share at the end whose windows are diagnosed.")
-    ] = 0.2,
+        float, option("With --model: share at the end whose windows are diagnosed.")
+    ] = SplitSpec.val_fraction,
     sizes: Annotated[
-        int | None,
-        typer.Option(
-            help="With RUN_DIR: configurations retrained and diagnosed.", show_default="3"
-        ),
+        int | None, option("With RUN_DIR: configurations retrained and diagnosed.", "3")
     ] = None,
     json_output: JsonOutput = False,
     progress: Progress = None,
 ) -> None:
     """Why this size: units used, removable units, gradients across the lags, deep vs wide."""
     if model is None:
-        from lstmsizer.diagnostics import diagnose_run
-
-        if path is None:
-            raise OptionError("diagnose needs RUN_DIR (a sweep's run folder) or --model FILE")
-        given = {"--dataset": dataset, "--column": column, "--time-column": time_column}
-        given.update({"--features": features, "--fill": fill})
-        named = [k for k, v in given.items() if v is not None]
-        if named:
-            raise OptionError(
-                f"{', '.join(named)}: data options apply only with --model, not with RUN_DIR "
-                f"{path!r}"
-            )
-        found = diagnose_run(path, sizes=3 if sizes is None else sizes, progress=progress)
+        found = _diagnose_run(path, source, sizes, progress)
         if json_output:
             print_json(found.to_dict())
         else:
@@ -220,22 +112,30 @@ def diagnose_command(
         raise OptionError(f"give RUN_DIR or --model, not both; got RUN_DIR {path!r} and --model")
     if sizes is not None:
         raise OptionError(f"--sizes applies to RUN_DIR, not to --model; got --sizes {sizes}")
-    one = _diagnose_model(model, path, dataset, column, time_column, features, fill, val_fraction)
+    one = _diagnose_model(model, path, source, val_fraction)
     if json_output:
         print_json(one.to_dict())
     else:
         _render_model(one, model)
 
 
+def _diagnose_run(
+    path: str | None, source: DataOptions, sizes: int | None, progress: bool | None
+) -> RunDiagnostics:
+    from lstmsizer.diagnostics import diagnose_run
+
+    if path is None:
+        raise OptionError("diagnose needs RUN_DIR (a sweep's run folder) or --model FILE")
+    named = source.given()
+    if named:
+        raise OptionError(
+            f"{', '.join(named)}: data options apply only with --model, not with RUN_DIR {path!r}"
+        )
+    return diagnose_run(path, sizes=3 if sizes is None else sizes, progress=progress)
+
+
 def _diagnose_model(
-    model: str,
-    data: str | None,
-    dataset: str | None,
-    column: str | None,
-    time_column: str | None,
-    features: str | None,
-    fill: str | None,
-    val_fraction: float,
+    model: str, data: str | None, source: DataOptions, val_fraction: float
 ) -> ModelDiagnostics:
     from lstmsizer.diagnostics import diagnose_model
     from lstmsizer.forecaster import LSTMForecaster
@@ -245,7 +145,7 @@ def _diagnose_model(
     if not ok:
         raise OptionError(f"val_fraction must be in (0, 1) to diagnose, got {val_fraction!r}")
     forecaster = LSTMForecaster.load(model)
-    series = load_data(data, dataset, column, time_column, features, fill)
+    series = source.load(data)
     origins = train_val_split(len(series), forecaster.window, val_fraction).val_origins
     X = series.features if series.features.shape[1] else None
     return diagnose_model(forecaster, series.values, origins, X, at_init=True)
@@ -257,7 +157,7 @@ def _g(value: float | None, spec: str = ".3g") -> str:
 
 def _render_claims(result: ClaimsResult, written: str | None) -> None:
     rows = (
-        (c.claim + (f" ({c.tested})" if c.tested else ""), c.verdict, c.figure_text, c.threshold)
+        (c.claim + (f" ({c.tested})" if c.tested else ""), c.verdict, c.figure, c.threshold)
         for c in result.claims
     )
     title = f"Forum claims, measured on {result.dataset} ({result.lags} lags, seed {result.seed})"
@@ -317,7 +217,9 @@ def _render_run(found: RunDiagnostics) -> None:
             f"{_g(p.wide_se_rmse, '.2g')}: {p.verdict}",
             markup=False,
         )
-    written = Path(found.run_dir) / "diagnostics.json"
+    from lstmsizer.rundir.files import DIAGNOSTICS_FILE
+
+    written = Path(found.run_dir) / DIAGNOSTICS_FILE
     console.print(f"Written to {written}", markup=False, soft_wrap=True)
 
 

@@ -1,9 +1,9 @@
-"""The textbook commands: explain, fit, predict and datasets."""
+"""The textbook commands: fit, predict and datasets."""
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
 import numpy as np
@@ -14,154 +14,137 @@ from lstmsizer.cli.options import (
     Activation,
     BatchSize,
     CellOption,
-    Column,
     DataArgument,
-    DatasetOption,
-    FeatureColumns,
-    Fill,
+    DataOptions,
+    Dropout,
     Horizon,
     JsonOutput,
     Lags,
     Layers,
     Progress,
     Steps,
-    TimeColumn,
+    Threads,
     Units,
     console,
-    load_data,
+    grouped,
+    option,
 )
 from lstmsizer.cli.render import column, missing, print_json, records, table
-from lstmsizer.config import Init, Loss, ModelSpec, Scaling, TrainSpec
+from lstmsizer.config import (
+    DEFAULT_LAGS,
+    FIT_UNITS,
+    Init,
+    Loss,
+    ModelSpec,
+    Scaling,
+    SplitSpec,
+    TrainSpec,
+    WindowSpec,
+)
 
 if TYPE_CHECKING:
     from lstmsizer.contract import Forecaster
     from lstmsizer.datasets import Dataset
     from lstmsizer.evaluation import FitResult
-    from lstmsizer.explain import Explanation
     from lstmsizer.splits import Split
 
 
-@app.command("explain")
-def explain_command(
-    units: Units = 100,
-    lags: Lags = 2,
-    features: Annotated[int, typer.Option(help="Inputs per time step, target included.")] = 1,
-    layers: Layers = 1,
-    cell: CellOption = "lstm",
-    horizon: Horizon = 1,
-    batch_size: BatchSize = 32,
-    json_output: JsonOutput = False,
-) -> None:
-    """Explain a configuration: tensor shapes, parameter counts, FLOPs, memory, in words."""
-    from lstmsizer.explain import explain
+@dataclass(frozen=True)
+class FitOptions:
+    """The options that make fit's WindowSpec, ModelSpec, TrainSpec and SplitSpec."""
 
-    facts = explain(units, lags, features, layers, cell, horizon, batch_size)
-    if json_output:
-        print_json(facts.to_dict())
-        return
-    _render_explanation(facts)
+    lags: Lags = DEFAULT_LAGS
+    horizon: Horizon = WindowSpec.horizon
+    units: Units = FIT_UNITS
+    layers: Layers = ModelSpec.layers
+    cell: CellOption = ModelSpec.cell
+    activation: Activation = ModelSpec.activation
+    dropout: Dropout = ModelSpec.dropout
+    init: Annotated[Init, option("Weight initialisation scheme.")] = ModelSpec.init
+    epochs: Annotated[int, option("Maximum passes over the training windows.")] = TrainSpec.epochs
+    batch_size: BatchSize = TrainSpec.batch_size
+    lr: Annotated[float, option("Adam learning rate.")] = TrainSpec.lr
+    loss: Annotated[Loss, option("Training loss.")] = TrainSpec.loss
+    val_fraction: Annotated[
+        float, option("Share of values held out at the end; 0 trains on all.")
+    ] = SplitSpec.val_fraction
+    patience: Annotated[
+        int | None,
+        option(
+            "Stop after this many epochs without improvement on a block carved from the end "
+            "of the training part (never fitted; the validation part is only scored).",
+            "off",
+        ),
+    ] = TrainSpec.patience
+    min_epochs: Annotated[
+        int, option("Warm-up epochs before early stopping or an lr cut may fire.")
+    ] = TrainSpec.min_epochs
+    lr_patience: Annotated[
+        int | None, option("Halve the lr after this many epochs without improvement.", "off")
+    ] = TrainSpec.lr_patience
+    restarts: Annotated[
+        int, option("Fresh starts for a run stuck at a constant forecast (needs --patience).")
+    ] = TrainSpec.restarts
+    seed: Annotated[int, option("Seed of initialisation and shuffling.")] = TrainSpec.seed
+    threads: Threads = TrainSpec.threads
+    scaling: Annotated[Scaling, option("Scaler fitted on the training part.")] = SplitSpec.scaling
+
+    def specs(self, progress: bool | None) -> tuple[WindowSpec, ModelSpec, TrainSpec, SplitSpec]:
+        """The four specs fit_and_score takes, each checked as it is made."""
+        window = WindowSpec(lags=self.lags, horizon=self.horizon)
+        shape = (self.cell, self.units, self.layers)
+        model = ModelSpec(*shape, self.activation, self.dropout, self.init)
+        train = TrainSpec(
+            epochs=self.epochs,
+            batch_size=self.batch_size,
+            lr=self.lr,
+            loss=self.loss,
+            patience=self.patience,
+            min_epochs=self.min_epochs,
+            lr_patience=self.lr_patience,
+            restarts=self.restarts,
+            seed=self.seed,
+            threads=self.threads,
+            progress=progress,
+        )
+        split = SplitSpec(val_fraction=self.val_fraction, scaling=self.scaling)
+        return window, model, train, split
 
 
 @app.command("fit")
+@grouped
 def fit_command(
     data: DataArgument = None,
-    dataset: DatasetOption = None,
-    column: Column = None,
-    time_column: TimeColumn = None,
-    features: FeatureColumns = None,
-    fill: Fill = None,
-    lags: Lags = 12,
-    horizon: Horizon = 1,
-    units: Units = 32,
-    layers: Layers = 1,
-    cell: CellOption = "lstm",
-    activation: Activation = "tanh",
-    dropout: Annotated[float, typer.Option(help="Dropout between stacked layers.")] = 0.0,
-    init: Annotated[Init, typer.Option(help="Weight initialisation scheme.")] = ModelSpec.init,
-    epochs: Annotated[int, typer.Option(help="Maximum passes over the training windows.")] = 100,
-    batch_size: BatchSize = 32,
-    lr: Annotated[float, typer.Option(help="Adam learning rate.")] = 1e-3,
-    loss: Annotated[Loss, typer.Option(help="Training loss.")] = TrainSpec.loss,
-    val_fraction: Annotated[
-        float, typer.Option(help="Share of values held out at the end; 0 trains on all.")
-    ] = 0.2,
-    patience: Annotated[
-        int | None,
-        typer.Option(
-            help="Stop after this many epochs without improvement on a block carved from the "
-            "end of the training part (never fitted; the validation part is only scored).",
-            show_default="off",
-        ),
-    ] = None,
-    min_epochs: Annotated[
-        int, typer.Option(help="Warm-up epochs before early stopping or an lr cut may fire.")
-    ] = TrainSpec.min_epochs,
-    lr_patience: Annotated[
-        int | None,
-        typer.Option(
-            help="Halve the lr after this many epochs without improvement.", show_default="off"
-        ),
-    ] = TrainSpec.lr_patience,
-    restarts: Annotated[
-        int,
-        typer.Option(
-            help="Fresh starts for a run stuck at a constant forecast (needs --patience)."
-        ),
-    ] = TrainSpec.restarts,
-    seed: Annotated[int, typer.Option(help="Seed of initialisation and shuffling.")] = 0,
-    threads: Annotated[
-        int | None, typer.Option(help="torch threads.", show_default="1, measured best")
-    ] = None,
-    scaling: Annotated[
-        Scaling, typer.Option(help="Scaler fitted on the training part.")
-    ] = "minmax",
+    *,
+    source: DataOptions,
+    options: FitOptions,
     steps: Steps = None,
-    save: Annotated[
-        str | None, typer.Option(help="Write the trained model to this file.", show_default="no")
-    ] = None,
+    save: Annotated[str | None, option("Write the trained model to this file.", "no")] = None,
     json_output: JsonOutput = False,
     progress: Progress = None,
 ) -> None:
     """Train one configuration and score it against the baselines on held-out data."""
-    from lstmsizer.config import SplitSpec, WindowSpec
     from lstmsizer.evaluation import fit_and_score
 
-    window = WindowSpec(lags=lags, horizon=horizon)
-    model = ModelSpec(cell, units, layers, activation=activation, dropout=dropout, init=init)
-    train = TrainSpec(
-        epochs=epochs,
-        batch_size=batch_size,
-        lr=lr,
-        loss=loss,
-        patience=patience,
-        min_epochs=min_epochs,
-        lr_patience=lr_patience,
-        restarts=restarts,
-        seed=seed,
-        threads=threads,
-        progress=progress,
-    )
-    split = SplitSpec(val_fraction=val_fraction, scaling=scaling)
-    series = load_data(data, dataset, column, time_column, features, fill)
+    window, model, train, split = options.specs(progress)
+    series = source.load(data)
     # without a validation part there is nothing to score the baselines on
-    baselines: list[Forecaster] | None = None if val_fraction > 0 else []
+    baselines: list[Forecaster] | None = None if split.val_fraction > 0 else []
     result = fit_and_score(series, window, model, train, split, steps=steps, baselines=baselines)
     saved = None if save is None else str(result.forecaster.save(save))
     if json_output:
-        print_json(_fit_payload(result, saved, fill))
+        print_json(_fit_payload(result, saved, source.fill))
         return
-    _render_fit(result, saved, fill)
+    _render_fit(result, saved, source.fill)
 
 
 @app.command("predict")
+@grouped
 def predict_command(
     model: Annotated[str, typer.Argument(help="Model file written by `lstmsizer fit --save`.")],
     data: DataArgument = None,
-    dataset: DatasetOption = None,
-    column: Column = None,
-    time_column: TimeColumn = None,
-    features: FeatureColumns = None,
-    fill: Fill = None,
+    *,
+    source: DataOptions,
     steps: Steps = None,
     json_output: JsonOutput = False,
 ) -> None:
@@ -169,15 +152,15 @@ def predict_command(
     from lstmsizer.forecaster import LSTMForecaster
 
     forecaster = LSTMForecaster.load(model)
-    series = load_data(data, dataset, column, time_column, features, fill)
+    series = source.load(data)
     extra = series.features if series.features.shape[1] else None
     forecast = forecaster.forecast(series.values, steps, extra)
     if json_output:
         payload = {"model": model, "name": forecaster.name, "forecast": forecast.tolist()}
-        print_json({**payload, "data": _data_facts(series, None, fill)})
+        print_json({**payload, "data": _data_facts(series, None, source.fill)})
         return
     console.print(f"Model: {forecaster.name} from {model}", markup=False)
-    console.print(_data_line(series, None, fill), markup=False)
+    console.print(_data_line(series, None, source.fill), markup=False)
     console.print(_forecast_line(series, forecast), markup=False)
 
 
@@ -192,40 +175,6 @@ def datasets_command(json_output: JsonOutput = False) -> None:
         return
     rows = (tuple(str(v) for v in row) for row in frame.itertuples(index=False))
     console.print(table("Datasets", ("name", "kind", "length", "description"), rows, "length"))
-
-
-def _render_explanation(e: Explanation) -> None:
-    shapes = []
-    for t in e.tensors:
-        if t.step is not None and e.lags > 3 and 1 < t.step < e.lags:
-            if t.step == 2 and t.name.startswith("h"):
-                shapes.append((t.layer, "…", "", f"the same for lag steps 2 to {e.lags - 1}"))
-            continue
-        shapes.append((t.layer, t.name, _shape(t.shape), t.description))
-    title = f"Tensors (B = batch of {e.batch_size})"
-    console.print(table(title, ("layer", "tensor", "shape", "what it holds"), shapes))
-    params = [(p.name, p.formula, p.torch_formula) for p in e.parameters]
-    params.append(("total", f"{e.keras_parameters:,}", f"{e.torch_parameters:,}"))
-    console.print(table("Parameters", ("layer", "Keras", "PyTorch"), params))
-    b = e.batch_size
-    costs = [
-        ("forward FLOPs per window", f"{e.flops_forward:,}", e.flops_formula),
-        ("training FLOPs per window", f"{e.flops_training:,}", "about 3 × forward"),
-        (f"training FLOPs per batch of {b}", f"{e.flops_training * b:,}", f"{b} × per window"),
-        (
-            f"activations kept for backward, batch of {b}",
-            _bytes(e.activation_bytes),
-            e.activation_formula,
-        ),
-        (
-            "weights, gradients, Adam's 2 moments",
-            _bytes(e.training_state_bytes),
-            f"4 copies × {e.keras_parameters:,} × 4 bytes",
-        ),
-    ]
-    console.print(table("Compute and memory (float32)", ("", "amount", "how"), costs, "amount"))
-    console.print()
-    console.print(e.summary, markup=False)
 
 
 def _render_fit(result: FitResult, saved: str | None, fill: str | None) -> None:
@@ -326,16 +275,3 @@ def _when(stamp: Any, freq: str | None) -> str:
     if (freq or "").startswith("M"):
         return str(stamp.strftime("%Y-%m"))
     return str(stamp.date() if stamp == stamp.normalize() else stamp)
-
-
-def _shape(shape: Sequence[int | str]) -> str:
-    return "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
-
-
-def _bytes(n: int) -> str:
-    size, unit = float(n), "bytes"
-    for bigger in ("KiB", "MiB", "GiB"):
-        if size < 1024:
-            break
-        size, unit = size / 1024, bigger
-    return f"{n:,} bytes" if unit == "bytes" else f"{size:.3g} {unit} ({n:,} bytes)"

@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from rich.table import Table
 from rich.text import Text
+
+from lstmsizer.atomic import write_text
 
 
 def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[str]], *right: str) -> Table:
@@ -54,3 +57,9 @@ def jsonable(value: Any) -> Any:
 
 def print_json(payload: dict[str, Any]) -> None:
     print(json.dumps(jsonable(payload), allow_nan=False))
+
+
+def write_json(path: str | Path, payload: dict[str, Any]) -> None:
+    """Write payload as indented JSON, making the folder first."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    write_text(path, json.dumps(payload, indent=2))

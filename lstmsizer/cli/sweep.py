@@ -2,36 +2,47 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Literal
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Literal, cast
 
 import typer
 
-from lstmsizer.cli.analysis import ints
 from lstmsizer.cli.app import app
 from lstmsizer.cli.options import (
     Activation,
     BatchSize,
     DataArgument,
-    DatasetOption,
-    FeatureColumns,
-    Fill,
+    DataOptions,
+    Dropout,
     Horizon,
     JsonOutput,
     Lags,
     Progress,
-    TimeColumn,
     console,
-    load_data,
+    grouped,
+    ints,
+    option,
 )
 from lstmsizer.cli.render import column, print_json, records, table
+from lstmsizer.config import Cell, WindowSpec
 from lstmsizer.errors import OptionError
-from lstmsizer.sweep.plan import LR_CANDIDATES, SweepSpec
+from lstmsizer.sweepspec import (
+    LR_CANDIDATES,
+    FoldSpec,
+    GridSpec,
+    LayerSpec,
+    ProtocolSpec,
+    SearchSpec,
+    SweepSpec,
+)
 
 if TYPE_CHECKING:
-    from lstmsizer.sweep import SweepResult
+    from lstmsizer.sweeping import SweepResult
 
-DEFAULT_UNITS = "1,2,4,8,16,32,64,100,128,256"
-_DEFAULTS = SweepSpec()
+_RATES = ", ".join(f"{r:g}" for r in LR_CANDIDATES)
+_STOP = "Early-stopping patience in epochs, on a block carved from the end of each training "
+_STOP += "part and never scored; 0 trains every epoch."
 
 
 def learning_rate(text: str) -> float | str:
@@ -44,87 +55,105 @@ def learning_rate(text: str) -> float | str:
         raise OptionError(f'lr must be "auto" or a number > 0, got {text!r}') from None
 
 
-@app.command("sweep")
-def sweep_command(
-    data: DataArgument = None,
-    dataset: DatasetOption = None,
-    column_name: Annotated[
-        str | None,
-        typer.Option(
-            "--column", help="Target column of the file.", show_default="the only numeric column"
-        ),
-    ] = None,
-    time_column: TimeColumn = None,
-    features: FeatureColumns = None,
-    fill: Fill = None,
-    lags: Lags = 12,
-    horizon: Horizon = 1,
-    units: Annotated[str, typer.Option(help="Widths to try, comma separated.")] = DEFAULT_UNITS,
-    layers: Annotated[str, typer.Option(help="Depths to try, comma separated.")] = "1,2",
-    cell: Annotated[
-        str, typer.Option(help="Cells to try, comma separated: lstm,gru,rnn.")
-    ] = "lstm",
-    activation: Activation = "tanh",
-    seeds: Annotated[int, typer.Option(help="Seeds per configuration and fold.")] = 3,
-    folds: Annotated[int, typer.Option(help="Rolling-origin folds (expanding window).")] = 3,
-    test: Annotated[
-        float, typer.Option(help="Final share scored once, never used to choose.")
-    ] = 0.1,
+@dataclass(frozen=True)
+class SweepOptions:
+    """The options that make the SweepSpec, with its defaults."""
+
+    lags: Lags = SweepSpec.window.lags
+    horizon: Horizon = SweepSpec.window.horizon
+    units: Annotated[str, option("Widths to try, comma separated.")] = ",".join(
+        str(u) for u in GridSpec.units
+    )
+    layers: Annotated[str, option("Depths to try, comma separated.")] = ",".join(
+        str(n) for n in GridSpec.layers
+    )
+    cell: Annotated[str, option("Cells to try, comma separated: lstm,gru,rnn.")] = ",".join(
+        GridSpec.cells
+    )
+    activation: Activation = LayerSpec.activation
+    seeds: Annotated[int, option("Seeds per configuration and fold.")] = SweepSpec.seeds
+    folds: Annotated[int, option("Rolling-origin folds (expanding window).")] = FoldSpec.folds
+    test: Annotated[float, option("Final share scored once, never used to choose.")] = (
+        FoldSpec.test_fraction
+    )
     epochs: Annotated[
-        int,
-        typer.Option(help="Epoch cap per training; runs reaching it while improving are flagged."),
-    ] = _DEFAULTS.epochs,
-    patience: Annotated[
-        int,
-        typer.Option(
-            help="Early-stopping patience in epochs, on a block carved from the end of each "
-            "training part and never scored; 0 trains every epoch."
-        ),
-    ] = _DEFAULTS.patience or 0,
+        int, option("Epoch cap per training; runs reaching it while improving are flagged.")
+    ] = ProtocolSpec.epochs
+    patience: Annotated[int, option(_STOP)] = ProtocolSpec.patience or 0
     min_epochs: Annotated[
-        int, typer.Option(help="Warm-up epochs before early stopping or an lr cut may fire.")
-    ] = _DEFAULTS.min_epochs,
+        int, option("Warm-up epochs before early stopping or an lr cut may fire.")
+    ] = ProtocolSpec.min_epochs
     lr_patience: Annotated[
-        int, typer.Option(help="Epochs without improvement before the lr is halved; 0: never.")
-    ] = _DEFAULTS.lr_patience or 0,
+        int, option("Epochs without improvement before the lr is halved; 0: never.")
+    ] = ProtocolSpec.lr_patience or 0
     stop_fraction: Annotated[
-        float, typer.Option(help="Share of each training part's windows held out for stopping.")
-    ] = _DEFAULTS.stop_fraction,
-    restarts: Annotated[
-        int, typer.Option(help="Fresh starts for a run stuck at a constant forecast.")
-    ] = _DEFAULTS.restarts,
-    batch_size: BatchSize = 32,
+        float, option("Share of each training part's windows held out for stopping.")
+    ] = ProtocolSpec.stop_fraction
+    restarts: Annotated[int, option("Fresh starts for a run stuck at a constant forecast.")] = (
+        ProtocolSpec.restarts
+    )
+    batch_size: BatchSize = ProtocolSpec.batch_size
     lr: Annotated[
         str,
-        typer.Option(
-            help="Adam learning rate, or auto: per configuration, the best of "
-            f"{', '.join(f'{r:g}' for r in LR_CANDIDATES)} on the first fold's stopping block."
+        option(
+            f"Adam learning rate, or auto: per configuration, the best of {_RATES} on the "
+            "first fold's stopping block."
         ),
-    ] = str(_DEFAULTS.lr),
-    dropout: Annotated[float, typer.Option(help="Dropout between stacked layers.")] = 0.0,
+    ] = str(ProtocolSpec.lr)
+    dropout: Dropout = LayerSpec.dropout
     search: Annotated[
         Literal["grid", "tpe"],
-        typer.Option(help="grid: every configuration; tpe: Optuna's TPE over a wider space."),
-    ] = "grid",
-    trials: Annotated[int, typer.Option(help="Configurations tried by --search tpe.")] = 30,
-    seed: Annotated[int, typer.Option(help="First seed; the others follow it.")] = 0,
-    storage: Annotated[
-        str | None,
-        typer.Option(
-            help="Optuna storage: postgresql://... to share a study among machines.",
-            show_default="a journal file in the run folder",
-            envvar="LSTMSIZER_STORAGE",
-        ),
-    ] = None,
-    study: Annotated[
-        str | None, typer.Option(help="Study name.", show_default="<data>-lags<L>-h<H>")
-    ] = None,
-    workers: Annotated[
-        int | None, typer.Option(help="Local worker processes.", show_default="the cores")
-    ] = None,
-    out: Annotated[
-        str | None, typer.Option(help="Run folder.", show_default="lstmsizer-runs/<study>")
-    ] = None,
+        option("grid: every configuration; tpe: Optuna's TPE over a wider space."),
+    ] = "grid"
+    trials: Annotated[int, option("Configurations tried by --search tpe.")] = SearchSpec.trials
+    seed: Annotated[int, option("First seed; the others follow it.")] = SweepSpec.seed
+
+    def spec(self) -> SweepSpec:
+        """The SweepSpec these options ask for; both searches are checked, one is kept."""
+        window = WindowSpec(self.lags, self.horizon)
+        cells = tuple(cast(Cell, c.strip()) for c in self.cell.split(",") if c.strip())
+        grid = GridSpec(ints("units", self.units), ints("layers", self.layers), cells)
+        tpe = SearchSpec(self.trials, cells)
+        model = LayerSpec(self.activation, self.dropout)
+        train = ProtocolSpec(
+            epochs=self.epochs,
+            patience=self.patience or None,
+            min_epochs=self.min_epochs,
+            lr_patience=self.lr_patience or None,
+            stop_fraction=self.stop_fraction,
+            restarts=self.restarts,
+            batch_size=self.batch_size,
+            lr=learning_rate(self.lr),
+        )
+        split = FoldSpec(self.folds, self.test)
+        space = grid if self.search == GridSpec.search else tpe
+        return SweepSpec(window, space, model, train, split, self.seeds, self.seed)
+
+
+Storage = Annotated[
+    str | None,
+    typer.Option(
+        help="Optuna storage: postgresql://... to share a study among machines.",
+        show_default="a journal file in the run folder",
+        envvar="LSTMSIZER_STORAGE",
+    ),
+]
+Study = Annotated[str | None, option("Study name.", "<data>-lags<L>-h<H>")]
+Workers = Annotated[int | None, option("Local worker processes.", "the cores")]
+Out = Annotated[str | None, option("Run folder.", "lstmsizer-runs/<study>")]
+
+
+@app.command("sweep")
+@grouped
+def sweep_command(
+    data: DataArgument = None,
+    *,
+    source: DataOptions,
+    options: SweepOptions,
+    storage: Storage = None,
+    study: Study = None,
+    workers: Workers = None,
+    out: Out = None,
     json_output: JsonOutput = False,
     progress: Progress = None,
 ) -> None:
@@ -134,60 +163,33 @@ def sweep_command(
     Two commands on one --out share the work; each writes results once every configuration
     has settled, waiting for those the other is still training.
     """
-    from lstmsizer.sweep import sweep
+    from lstmsizer.sweeping import sweep
 
-    spec = SweepSpec(
-        lags=lags,
-        horizon=horizon,
-        units=ints("units", units),
-        layers=ints("layers", layers),
-        cells=tuple(c.strip() for c in cell.split(",") if c.strip()),
-        activation=activation,
-        seeds=seeds,
-        folds=folds,
-        test_fraction=test,
-        epochs=epochs,
-        patience=patience or None,
-        min_epochs=min_epochs,
-        lr_patience=lr_patience or None,
-        stop_fraction=stop_fraction,
-        restarts=restarts,
-        batch_size=batch_size,
-        lr=learning_rate(lr),
-        dropout=dropout,
-        search=search,
-        trials=trials,
-        seed=seed,
-    )
-    series = load_data(data, dataset, column_name, time_column, features, fill)
+    spec = options.spec()
+    series = source.load(data)
     result = sweep(
-        series,
-        spec=spec,
-        out=out,
-        storage=storage,
-        study=study,
-        workers=workers,
-        progress=progress,
+        series, spec, out=out, storage=storage, study=study, workers=workers, progress=progress
     )
     from lstmsizer.report import build_report
 
     report = build_report(result.run_dir)
     if json_output:
-        rec = result.recommendation.to_dict()
-        print_json(
-            {
-                "run_dir": str(result.run_dir),
-                "report": str(report),
-                "recommendation": rec,
-                "table": records(result.table),
-                "baselines": records(result.baselines),
-                "test": records(result.test),
-                "info": result.info,
-            }
-        )
+        print_json(_payload(result, report))
         return
     _render(result)
     console.print(f"Report: {report}", markup=False, soft_wrap=True)
+
+
+def _payload(result: SweepResult, report: Path) -> dict[str, object]:
+    return {
+        "run_dir": str(result.run_dir),
+        "report": str(report),
+        "recommendation": result.recommendation.to_dict(),
+        "table": records(result.table),
+        "baselines": records(result.baselines),
+        "test": records(result.test),
+        "info": result.info,
+    }
 
 
 def _render(result: SweepResult) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -91,19 +92,10 @@ def head_ablation(
         return scaled if scaler is None else scaler.inverse_transform(scaled, column=0)
 
     base = h @ w.T + np.asarray(bias, dtype=np.float64)  # (N, U) @ (U, H) -> (N, H)
-    base_orig = original(base)
-    base_rmse = _rmse(base_orig, true)
-    delta, importance = np.zeros(units), np.zeros(units)
-    for j in range(units):
-        # subtracting an exact zero leaves base unchanged: a unit the head ignores has delta 0
-        ablated = original(base - h[:, j, None] * w[None, :, j])  # (N, H)
-        delta[j] = _rmse(ablated, true) - base_rmse
-        importance[j] = np.sqrt(np.mean((ablated - base_orig) ** 2))
+    delta, importance = _one_at_a_time(h, w, base, true, original)
     order = np.lexsort((np.arange(units), importance))
-    curve, pred = [base_rmse], base.copy()
-    for j in order:
-        pred -= h[:, j, None] * w[None, :, j]
-        curve.append(_rmse(original(pred), true))
+    curve = _removal_curve(h, w, base, true, original, order)
+    base_rmse = curve[0]
     rise = np.asarray(curve) - base_rmse
     ok = (rise < tolerance * base_rmse) | (rise <= 0)
     removable = int(np.argmin(ok)) - 1 if not ok.all() else units
@@ -122,6 +114,45 @@ def head_ablation(
         used=units - removable,
         statement=statement,
     )
+
+
+Original = Callable[[NDArray[np.float64]], NDArray[np.float64]]
+"""Head outputs (N, H) back to the original scale."""
+
+
+def _one_at_a_time(
+    h: NDArray[np.float64],
+    w: NDArray[np.float64],
+    base: NDArray[np.float64],
+    true: NDArray[np.float64],
+    original: Original,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Per unit removed alone: the RMSE change, and the RMS change of the forecasts."""
+    base_orig = original(base)
+    base_rmse = _rmse(base_orig, true)
+    delta, importance = np.zeros(h.shape[1]), np.zeros(h.shape[1])
+    for j in range(h.shape[1]):
+        # subtracting an exact zero leaves base unchanged: a unit the head ignores has delta 0
+        ablated = original(base - h[:, j, None] * w[None, :, j])  # (N, H)
+        delta[j] = _rmse(ablated, true) - base_rmse
+        importance[j] = np.sqrt(np.mean((ablated - base_orig) ** 2))
+    return delta, importance
+
+
+def _removal_curve(
+    h: NDArray[np.float64],
+    w: NDArray[np.float64],
+    base: NDArray[np.float64],
+    true: NDArray[np.float64],
+    original: Original,
+    order: NDArray[np.int64],
+) -> list[float]:
+    """RMSE of the full model, then after removing the first k units of order, k = 1 .. U."""
+    curve, pred = [_rmse(original(base), true)], base.copy()
+    for j in order:
+        pred -= h[:, j, None] * w[None, :, j]
+        curve.append(_rmse(original(pred), true))
+    return curve
 
 
 def unit_ablation(

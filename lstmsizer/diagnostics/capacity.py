@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import torch
 from numpy.typing import ArrayLike, NDArray
 
 from lstmsizer.diagnostics.inputs import fitted_net, model_windows
-from lstmsizer.diagnostics.result import Result, floats
+from lstmsizer.diagnostics.result import floats
 from lstmsizer.errors import OptionError, check
 from lstmsizer.forecaster import LSTMForecaster
 from lstmsizer.models import ForecastNet
+from lstmsizer.rundir.measurements import CapacityResult, LayerCapacity
 
 DEAD_TOLERANCE = 1e-2
 """A unit is dead when its std over windows is at most this share of the layer's RMS state."""
@@ -33,59 +32,6 @@ SPECTRUM_FLOOR = 1e-12
 
 BOUNDED_ACTIVATIONS = ("tanh", "sigmoid", "softsign")
 """Activations whose hidden state lies in [-1, 1]; saturation is defined only for these."""
-
-
-@dataclass(frozen=True)
-class LayerCapacity(Result):
-    """How much of one layer's hidden state the final states over the windows use.
-
-    Attributes:
-        layer: Layer number, 1 for the layer that reads the inputs.
-        units: Units of the layer (U).
-        participation_ratio: (sum λ)^2 / sum λ^2 over the covariance eigenvalues λ: the
-            effective number of dimensions, between 1 and U (0 when nothing varies).
-        components_90: Principal components needed for 90% of the variance.
-        components_99: Principal components needed for 99% of the variance.
-        dead_units: Indices of units whose std over the windows is at most DEAD_TOLERANCE
-            times the layer's RMS state (a relu unit that is zero in every window is dead).
-        saturated_units: Indices of units with |h| > SATURATION_LEVEL in more than
-            SATURATION_SHARE of the windows; empty for unbounded activations (relu, ...).
-        dead_share: len(dead_units) / units.
-        saturated_share: len(saturated_units) / units; NaN for unbounded activations.
-        spectrum: Covariance eigenvalues, largest first (U values).
-        unit_std: Standard deviation of each unit over the windows (U values).
-    """
-
-    layer: int
-    units: int
-    participation_ratio: float
-    components_90: int
-    components_99: int
-    dead_units: tuple[int, ...]
-    saturated_units: tuple[int, ...]
-    dead_share: float
-    saturated_share: float
-    spectrum: tuple[float, ...]
-    unit_std: tuple[float, ...]
-
-
-@dataclass(frozen=True)
-class CapacityResult(Result):
-    """Capacity of every layer of one network over a set of windows.
-
-    Attributes:
-        windows: Number of windows whose final states were collected (N).
-        cell: lstm, gru or rnn.
-        activation: The cell's activation (Keras meaning).
-        dead_tolerance: The dead-unit tolerance used.
-        layers: One LayerCapacity per recurrent layer, input side first.
-    """
-
-    windows: int
-    cell: str
-    activation: str
-    dead_tolerance: float
-    layers: tuple[LayerCapacity, ...]
 
 
 def final_states(net: ForecastNet, x: torch.Tensor) -> list[NDArray[np.float64]]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -13,9 +12,10 @@ from torch import Tensor
 
 from lstmsizer.cells import ACTIVATION_FUNCTIONS, Activation
 from lstmsizer.diagnostics.inputs import fitted_net, initial_net, model_windows
-from lstmsizer.diagnostics.result import Result, floats, ratio
+from lstmsizer.diagnostics.result import floats, ratio
 from lstmsizer.forecaster import LSTMForecaster
 from lstmsizer.models import ForecastNet
+from lstmsizer.rundir.measurements import GradientProfile
 from lstmsizer.training import loss_function
 
 MAX_WINDOWS = 2048
@@ -24,34 +24,6 @@ MAX_WINDOWS = 2048
 _WEIGHTS = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
 State = tuple[Tensor, Tensor]
 """(h, c) of one step; c is unused by GRU and simple RNN cells."""
-
-
-@dataclass(frozen=True)
-class GradientProfile(Result):
-    """Gradient norms per lag; lag k is the time step t - k of a window forecasting t.
-
-    Attributes:
-        stage: Which weights: "init" (before training) or "trained".
-        windows: Windows averaged over (N).
-        lags: 1 .. L; lag 1 is the newest input of the window, lag L the oldest.
-        saliency: Per lag: mean over windows of the norm of d(forecast)/d(input at t - k)
-            (all features and horizon steps in one norm).
-        saliency_ratio: Oldest over newest saliency (lag L / lag 1): far below 1 means the
-            forecast ignores old inputs (vanishing), far above 1 exploding.
-        hidden: Per layer, per lag: mean over windows of the norm of d(loss)/d(h at t - k),
-            the total derivative through the recurrence.
-        hidden_ratio: Per layer, oldest over newest hidden-state gradient.
-        loss: Training loss per window on the scaled targets, mean over windows.
-    """
-
-    stage: str
-    windows: int
-    lags: tuple[int, ...]
-    saliency: tuple[float, ...]
-    saliency_ratio: float
-    hidden: tuple[tuple[float, ...], ...]
-    hidden_ratio: tuple[float, ...]
-    loss: float
 
 
 def _lstm(gi: Tensor, gh: Tensor, state: State, act: Activation) -> State:

@@ -112,7 +112,9 @@ def width_trend(smallest: Sequence[int | None], delays: Sequence[int]) -> tuple[
     return float(rho), monotone
 
 
-def _check(lags: int, delays: Sequence[int], units: Sequence[int], seeds: int) -> None:
+def _check(
+    lags: int, delays: Sequence[int], units: Sequence[int], seeds: int, cell: str, target: float
+) -> None:
     check_int("lags", lags)
     check(len(delays) > 0, "delays", "must list at least one delay", delays)
     check(len(units) > 0, "units", "must list at least one width", units)
@@ -121,6 +123,8 @@ def _check(lags: int, delays: Sequence[int], units: Sequence[int], seeds: int) -
     for u in units:
         check_int("units", u)
     check_int("seeds", seeds)
+    check_choice("cell", cell, CELLS)
+    check(target > 0, "target_rmse", "must be > 0", target)
 
 
 def memory_length(
@@ -142,22 +146,18 @@ def memory_length(
 ) -> MemoryResult:
     """Does the needed width grow with the memory length? Train on delay data for each d.
 
-    The data are ``datasets.get("delay", n=n, d=d)``: y[t] = x[t - d] with x ~ N(0, 1) a
-    feature column, so the forecast of y[t] must recall x from d steps back (within the
-    window when d <= lags). Each width is trained with each seed on the first 80% and scored
-    on the last 20% (standard scaling, no early stopping).
+    The data are ``datasets.get("delay", n=n, d=d, seed=data_seed)``: y[t] = x[t - d] with
+    x ~ N(0, 1) a feature column, so the forecast of y[t] must recall x from d steps back
+    (within the window when d <= lags). Each width is trained with each seed on the first 80%
+    and scored on the last 20% (standard scaling, no early stopping).
 
     Args:
-        lags: Window length.
-        delays: Delays to try; default 1 .. lags.
+        lags, delays: Window length, and the delays to try (default 1 .. lags).
         units: Widths to try.
         seeds: Training seeds per (d, width): 0 .. seeds - 1.
-        n: Length of each delay series.
-        epochs: Epochs per training.
+        n, epochs: Length of each delay series, and epochs per training.
         target_rmse: Mean validation RMSE below which a width suffices.
-        cell: lstm, gru or rnn.
-        lr: Adam learning rate.
-        batch_size: Windows per step.
+        cell, lr, batch_size: The cell (lstm, gru or rnn), Adam's rate, windows per step.
         data_seed: Seed of the delay data.
         on_run: Called after every training, e.g. to advance a progress bar.
         fit: Trains every seed of one width on (data, split, width) and returns their
@@ -172,46 +172,73 @@ def memory_length(
     """
     delays = tuple(range(1, lags + 1)) if delays is None else tuple(delays)
     widths = tuple(sorted(set(units)))
-    _check(lags, delays, widths, seeds)
-    check_choice("cell", cell, CELLS)
-    check(target_rmse > 0, "target_rmse", "must be > 0", target_rmse)
+    _check(lags, delays, widths, seeds, cell, target_rmse)
     window = WindowSpec(lags)
+    train = fit or _fixed_epoch_fit(window, cell, seeds, epochs, lr, batch_size)
+    stop_below = target_rmse if first_sufficient else None
     runs: list[MemoryRun] = []
     for d in delays:
         data = get("delay", n=n, d=d, seed=data_seed)
         split = train_val_split(len(data), window, VAL_FRACTION)
-        for width in widths:
-            if fit is not None:
-                scores = [float(r) for r in fit(data, split, width)]
-            else:
-                scores = [_fixed_epochs(data, split, window, cell, width, seed, epochs, lr,
-                                        batch_size) for seed in range(seeds)]  # fmt: skip
-            for seed, rmse in enumerate(scores):
-                runs.append(MemoryRun(d, width, seed, rmse))
-                if on_run is not None:
-                    on_run(runs[-1])
-            if first_sufficient and sum(scores) / len(scores) < target_rmse:
-                break
-    grid = pd.DataFrame([(r.d, r.units, r.rmse) for r in runs], columns=["d", "units", "rmse"])
-    found = smallest_sufficient_units(grid, target_rmse)
-    smallest = tuple(found[d] for d in delays)
+        runs += _delay_runs(d, data, split, widths, train, on_run, stop_below)
+    smallest = _smallest(runs, delays, target_rmse)
     correlation, monotone = width_trend(smallest, delays)
     return MemoryResult(
-        lags=lags,
-        delays=delays,
-        units=widths,
-        seeds=tuple(range(seeds)),
-        target_rmse=float(target_rmse),
-        n=n,
-        epochs=epochs,
-        cell=cell,
-        lr=float(lr),
-        data_seed=data_seed,
-        runs=tuple(runs),
-        smallest_units=smallest,
-        correlation=correlation,
-        monotone=monotone,
-    )
+        lags=lags, delays=delays, units=widths, seeds=tuple(range(seeds)),
+        target_rmse=float(target_rmse), n=n, epochs=epochs, cell=cell, lr=float(lr),
+        data_seed=data_seed, runs=tuple(runs), smallest_units=smallest,
+        correlation=correlation, monotone=monotone,
+    )  # fmt: skip
+
+
+def _smallest(
+    runs: Sequence[MemoryRun], delays: Sequence[int], target_rmse: float
+) -> tuple[int | None, ...]:
+    """The smallest sufficient width of each delay (smallest_sufficient_units), in order."""
+    grid = pd.DataFrame([(r.d, r.units, r.rmse) for r in runs], columns=["d", "units", "rmse"])
+    found = smallest_sufficient_units(grid, target_rmse)
+    return tuple(found[d] for d in delays)
+
+
+Fit = Callable[[Dataset, Split, int], Sequence[float]]
+"""Trains every seed of one width on (data, split, width); their validation RMSEs."""
+
+
+def _delay_runs(
+    d: int,
+    data: Dataset,
+    split: Split,
+    widths: Sequence[int],
+    fit: Fit,
+    on_run: Callable[[MemoryRun], None] | None,
+    stop_below: float | None,
+) -> list[MemoryRun]:
+    """Every width on one delay's data, in increasing order; with stop_below, up to the
+    first width whose mean RMSE is below it."""
+    runs: list[MemoryRun] = []
+    for width in widths:
+        scores = [float(r) for r in fit(data, split, width)]
+        for seed, rmse in enumerate(scores):
+            runs.append(MemoryRun(d, width, seed, rmse))
+            if on_run is not None:
+                on_run(runs[-1])
+        if stop_below is not None and sum(scores) / len(scores) < stop_below:
+            break
+    return runs
+
+
+def _fixed_epoch_fit(
+    window: WindowSpec, cell: str, seeds: int, epochs: int, lr: float, batch_size: int
+) -> Fit:
+    """The default training: each seed for a fixed number of epochs (_fixed_epochs)."""
+
+    def fit(data: Dataset, split: Split, width: int) -> list[float]:
+        return [
+            _fixed_epochs(data, split, window, cell, width, seed, epochs, lr, batch_size)
+            for seed in range(seeds)
+        ]
+
+    return fit
 
 
 def _fixed_epochs(

@@ -16,7 +16,7 @@ from lstmsizer.diagnostics.capacity import (
 from lstmsizer.diagnostics.gradients import GradientProfile, gradient_profile
 from lstmsizer.diagnostics.inputs import fitted_net, initial_net, model_windows
 from lstmsizer.diagnostics.result import Result
-from lstmsizer.forecaster import LSTMForecaster, describe
+from lstmsizer.forecaster import LSTMForecaster
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ class ModelDiagnostics(Result):
     """Why this size: what one fitted model uses of its hidden state, and how far it looks back.
 
     Attributes:
-        model: Short label such as LSTM(32) or 2×GRU(16).
+        model: Short label such as LSTM(32) or 2-layer GRU(16).
         cell, units, layers, activation, parameters: The network.
         lags: Window length.
         rmse: RMSE of the model on the diagnosed windows, original scale.
@@ -85,7 +85,7 @@ def diagnose_model(
         init = gradient_profile(initial_net(model), windows.x, windows.y, loss, "init")
     spec = model.model
     return ModelDiagnostics(
-        model=describe(spec),
+        model=model.name,
         cell=spec.cell,
         units=spec.units,
         layers=spec.layers,

@@ -13,17 +13,16 @@ from lstmsizer.diagnostics.depth import DepthResult, deep_vs_wide
 from lstmsizer.diagnostics.gradnorms import GradientNormLog, GradientNormRecorder
 from lstmsizer.diagnostics.model import ModelDiagnostics, diagnose_model
 from lstmsizer.diagnostics.result import Result
-from lstmsizer.diagnostics.rundata import (
-    RunFolder,
+from lstmsizer.diagnostics.sweeprun import (
+    SweepRun,
     configuration,
-    read_run,
     run_dataset,
     select_sizes,
+    sweep_run,
 )
 from lstmsizer.forecaster import LSTMForecaster
 from lstmsizer.progress import progress_bar
-
-DIAGNOSTICS_FILE = "diagnostics.json"
+from lstmsizer.rundir.files import DIAGNOSTICS_FILE
 
 
 @dataclass(frozen=True)
@@ -77,7 +76,7 @@ class RunDiagnostics(Result):
     deep_vs_wide: DepthResult
 
 
-def _sweep_rmse(run: RunFolder, config: str) -> float:
+def _sweep_rmse(run: SweepRun, config: str) -> float:
     runs = run.runs
     if not {"config", "fold", "seed", "rmse"} <= set(runs.columns):
         return math.nan
@@ -87,19 +86,19 @@ def _sweep_rmse(run: RunFolder, config: str) -> float:
     return float(match["rmse"].iloc[0]) if len(match) else math.nan
 
 
-def diagnose_size(run: RunFolder, dataset: Any, config_id: str) -> SizeDiagnostics:
+def diagnose_size(run: SweepRun, dataset: Any, config_id: str) -> SizeDiagnostics:
     """Retrain one configuration on the last fold with the sweep's settings and diagnose it."""
     split = run.last_fold
     config = configuration(run, config_id)
     spec = run.spec
-    train = spec.train_spec(spec.seed, **config.train_changes())
-    model = LSTMForecaster(spec.window, config.model_spec(), train, scaling=spec.scaling)
+    train = spec.train.train_spec(spec.seed, **config.train_changes())
+    model = LSTMForecaster(spec.window, config.model, train, scaling=spec.split.scaling)
     y = dataset.values[: split.n]
     X = dataset.features[: split.n] if dataset.features.shape[1] else None
     recorder = GradientNormRecorder(lambda: model.net_)
     model.fit(y, X, train_end=split.train_end, callbacks=[recorder])
     found = diagnose_model(model, y, split.val_origins, X, at_init=True)
-    recommended = config_id == str(run.info["recommendation"]["config"])
+    recommended = config_id == run.recommended
     sweep_rmse = _sweep_rmse(run, config_id)
     return SizeDiagnostics(config_id, recommended, sweep_rmse, found, recorder.result())
 
@@ -109,12 +108,13 @@ def diagnose_run(
 ) -> RunDiagnostics:
     """Retrain the recommended size and a spread of others, diagnose them, write the JSON.
 
-    Reads recommendation.json, summary.csv and runs.csv (see rundata.read_run), re-creates
-    the data set (rundata.run_dataset), retrains ``sizes`` configurations (the recommended
-    one, the smallest and largest of its cell and depth, then ones between) on the last fold
-    with the sweep's settings and first seed, and computes capacity, unit ablation and
-    gradients at initialisation and after training on that fold's validation windows, plus
-    deep-versus-wide from summary.csv. Writes RUN_DIR/diagnostics.json (to_dict()).
+    Reads the run folder (rundir.read_run, with the settings rebuilt by sweeprun.sweep_run),
+    re-creates the data set (sweeprun.run_dataset), retrains ``sizes`` configurations (the
+    recommended one, the smallest and largest of its cell and depth, then ones between) on
+    the last fold with the sweep's settings and first seed, and computes capacity, unit
+    ablation and gradients at initialisation and after training on that fold's validation
+    windows, plus deep-versus-wide from summary.csv and runs.csv (deepwide's rule, as the
+    report applies it). Writes RUN_DIR/diagnostics.json (to_dict()).
 
     Args:
         run_dir: A sweep's run folder.
@@ -126,9 +126,9 @@ def diagnose_run(
     Returns:
         The RunDiagnostics.
     """
-    run = read_run(run_dir)
+    run = sweep_run(run_dir)
     dataset = run_dataset(run, data)
-    recommended = str(run.info["recommendation"]["config"])
+    recommended = run.recommended
     chosen = select_sizes(run.summary, recommended, sizes)
     results: list[SizeDiagnostics] = []
     with progress_bar("diagnosing sizes", len(chosen), progress) as bar:
@@ -147,7 +147,7 @@ def diagnose_run(
         units_given=tuple(r.diagnostics.ablation.units for r in results),
         units_used=tuple(r.diagnostics.ablation.used for r in results),
         participation=tuple(layer.participation_ratio for layer in last),
-        deep_vs_wide=deep_vs_wide(run.summary),
+        deep_vs_wide=deep_vs_wide(run.summary, run.runs),
     )
     write_text(run.path / DIAGNOSTICS_FILE, json.dumps(found.to_dict(), indent=2))
     return found

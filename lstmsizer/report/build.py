@@ -5,8 +5,6 @@ from __future__ import annotations
 import io
 import os
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
@@ -15,7 +13,6 @@ from matplotlib.figure import Figure
 
 from lstmsizer.atomic import atomic_write, write_text
 from lstmsizer.errors import check_choice
-from lstmsizer.report.data import read_run
 from lstmsizer.report.diagnostic_plots import (
     plot_capacity,
     plot_deep_wide,
@@ -23,6 +20,8 @@ from lstmsizer.report.diagnostic_plots import (
     plot_loss_curves,
     plot_speed,
 )
+from lstmsizer.report.html import render_html
+from lstmsizer.report.markdown import render_markdown
 from lstmsizer.report.numbers import acf_view, deep_wide_pairs
 from lstmsizer.report.plots import (
     plot_autocorrelation,
@@ -32,10 +31,12 @@ from lstmsizer.report.plots import (
     plot_rmse,
     plot_series,
 )
-from lstmsizer.report.results import RunFolder
+from lstmsizer.report.results import baseline_scores
+from lstmsizer.report.slots import Drawn, Slot
+from lstmsizer.rundir import RunFolder, read_run
+from lstmsizer.rundir.files import PLOTS_DIR, REPORT_FILES
 
-FORMATS = ("html", "md")
-PLOTS = "plots"
+FORMATS = tuple(REPORT_FILES)
 PNG_DPI = 120
 
 NO_SERIES = (
@@ -58,19 +59,6 @@ NO_DEEP_WIDE = (
 )
 
 
-@dataclass(frozen=True)
-class Slot:
-    """One figure of the report: where it goes, what it says, how it is drawn."""
-
-    name: str
-    section: str
-    title: str
-    caption: str
-    draw: Callable[[RunFolder], Figure | None]
-    missing: str
-    wide: bool = False
-
-
 def _series(run: RunFolder) -> Figure | None:
     start = (run.info.get("data") or {}).get("test_start")
     return None if run.series is None else plot_series(run.series, start)
@@ -86,8 +74,13 @@ def _acf(run: RunFolder) -> Figure | None:
 def _forecasts(run: RunFolder) -> Figure | None:
     if run.forecasts is None:
         return None
-    rec = run.recommended
+    rec = run.recommendation
     return plot_forecasts(run.forecasts, f"recommended: {rec.label}", rec.baseline)
+
+
+def _rmse(run: RunFolder) -> Figure:
+    rec = run.recommendation.config
+    return plot_rmse(run.configs, baseline_scores(run.baselines), rec)
 
 
 def _deep_wide(run: RunFolder) -> Figure | None:
@@ -98,7 +91,7 @@ def _deep_wide(run: RunFolder) -> Figure | None:
 def _curves(run: RunFolder) -> Figure | None:
     if not run.curves:
         return None
-    return plot_loss_curves(run.curves, run.configs, run.recommended.config)
+    return plot_loss_curves(run.curves, run.configs, run.recommendation.config)
 
 
 SLOTS = (
@@ -110,15 +103,14 @@ SLOTS = (
     Slot("rmse", "sizing", "Error against units",
          "Validation RMSE on the original scale, mean ± standard error over seeds × folds; the "
          "grey bands are the two best baselines and naive (the last value), mean ± SE on the "
-         "same folds.",
-         lambda r: plot_rmse(r.configs, r.baselines, r.recommended.config), ""),
+         "same folds.", _rmse, ""),
     Slot("loss", "sizing", "Under- and over-fitting",
          "Training loss (solid) and early-stopping block loss (dashed) at the best epoch: a "
          "widening gap means over-fitting, both high means under-fitting.",
          lambda r: plot_losses(r.configs), ""),
     Slot("parameters", "sizing", "Parameters",
          "Trainable parameters in the Keras convention: they grow with the square of the units.",
-         lambda r: plot_parameters(r.configs, r.recommended.config), ""),
+         lambda r: plot_parameters(r.configs, r.recommendation.config), ""),
     Slot("loss_curves", "health", "Loss curves",
          "Early-stopping block loss (solid) and training loss (dashed) epoch by epoch for the "
          "smallest, a middle, the largest one-layer, the best and the recommended size; "
@@ -144,15 +136,6 @@ SLOTS = (
          "marked so the claim that they are faster can be read off.",
          lambda r: None if r.speed is None else plot_speed(r.speed), NO_SPEED, wide=True),
 )  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Drawn:
-    """A slot with its figure, or the words saying why there is none."""
-
-    slot: Slot
-    figure: Figure | None
-    missing: str
 
 
 def draw(run: RunFolder) -> list[Drawn]:
@@ -213,9 +196,9 @@ def build_report(
     """
     check_choice("format", format, FORMATS)
     run = read_run(run_dir)
-    target = Path(output) if output is not None else run.path / f"report.{format}"
+    target = Path(output) if output is not None else run.path / REPORT_FILES[format]
     drawn = draw(run)
-    plots = run.path / PLOTS
+    plots = run.path / PLOTS_DIR
     plots.mkdir(exist_ok=True)
     for d in drawn:
         if d.figure is not None:
@@ -223,13 +206,9 @@ def build_report(
                 d.figure.savefig(temp, dpi=PNG_DPI)
     base = Path(os.path.relpath(run.path.resolve(), target.parent.resolve()))
     if format == "html":
-        from lstmsizer.report.html import render_html
-
         svgs = {d.slot.name: svg_text(d.figure, d.slot.name) for d in drawn if d.figure}
         text = render_html(run, drawn, svgs, base)
     else:
-        from lstmsizer.report.markdown import render_markdown
-
         text = render_markdown(run, drawn, base)
     target.parent.mkdir(parents=True, exist_ok=True)
     write_text(target, text)

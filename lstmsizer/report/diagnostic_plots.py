@@ -12,8 +12,14 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
+from lstmsizer.deepwide import Pair
 from lstmsizer.report.health import loss_curves
-from lstmsizer.report.numbers import capacity_lines, gradient_lines, speed_lines
+from lstmsizer.report.numbers import (
+    capacity_lines,
+    gradient_lines,
+    speed_lines,
+    under_trained,
+)
 from lstmsizer.report.plots import (
     COLORS,
     INK,
@@ -26,11 +32,13 @@ from lstmsizer.report.plots import (
     styled,
     units_axis,
 )
-from lstmsizer.report.results import Capacity, Config, Curve, DeepWide, Gradient, Speed
+from lstmsizer.rundir.measurements import CapacityResult, Saliency, SpeedResult
+from lstmsizer.rundir.sweep import SummaryRow
+from lstmsizer.rundir.tables import Curve
 
 
 @styled
-def plot_capacity(capacity: Sequence[Capacity]) -> Figure:
+def plot_capacity(capacity: Sequence[CapacityResult]) -> Figure:
     """Hidden dimensions used (participation ratio) against units given, y = x for reference."""
     fig, (ax,) = new_figure()
     lines = capacity_lines(capacity)
@@ -48,10 +56,10 @@ def plot_capacity(capacity: Sequence[Capacity]) -> Figure:
 
 
 @styled
-def plot_gradients(gradients: Sequence[Gradient]) -> Figure:
+def plot_gradients(gradients: Sequence[Saliency]) -> Figure:
     """Gradient norm against lag, one line per size; a panel per stage (init, trained)."""
-    stages = [s for s in ("init", "trained") if any(g.stage == s for g in gradients)]
-    stages += sorted({g.stage for g in gradients} - set(stages))
+    found = {g.profile.stage for g in gradients}
+    stages = [s for s in ("init", "trained") if s in found] + sorted(found - {"init", "trained"})
     fig, axes = new_figure(panels=len(stages), wide=True)
     panels = [gradient_lines(gradients, stage) for stage in stages]
     labels = list(dict.fromkeys(line.label for lines in panels for line in lines))
@@ -72,7 +80,7 @@ def plot_gradients(gradients: Sequence[Gradient]) -> Figure:
 
 
 @styled
-def plot_speed(speed: Speed) -> Figure:
+def plot_speed(speed: SpeedResult) -> Figure:
     """Step time and GFLOP/s against units; multiples of 32 filled and marked."""
     fig, axes = new_figure(panels=2)
     lines = speed_lines(speed)
@@ -104,31 +112,33 @@ def plot_speed(speed: Speed) -> Figure:
 
 
 @styled
-def plot_deep_wide(pairs: Sequence[DeepWide]) -> Figure:
+def plot_deep_wide(pairs: Sequence[Pair[SummaryRow]]) -> Figure:
     """RMSE ± SE of each stacked model beside the one-layer model of equal budget."""
     fig, (ax,) = new_figure()
     rows = list(pairs)[::-1]  # first pair on top
     y = np.arange(len(rows), dtype=float)
     for k, pair in enumerate(rows):
-        ax.plot([pair.deep_rmse, pair.wide_rmse], [k, k], color="#d0d7de", lw=3, zorder=1)
+        ax.plot([pair.deep.mean_rmse, pair.wide.mean_rmse], [k, k], color="#d0d7de", lw=3, zorder=1)
     for offset, name, color, marker in (
         (0.12, "deep", COLORS[3], "D"),
         (-0.12, "wide", COLORS[0], "o"),
     ):
+        sides = [getattr(p, name) for p in rows]
         ax.errorbar(
-            [getattr(p, f"{name}_rmse") for p in rows], y + offset,
-            xerr=[np.nan_to_num(getattr(p, f"{name}_se")) for p in rows], fmt=marker, color=color,
-            capsize=2.5, label="deep (stacked)" if name == "deep" else "wide (one layer)",
+            [c.mean_rmse for c in sides], y + offset, fmt=marker, color=color, capsize=2.5,
+            xerr=[np.nan_to_num(c.se_rmse) for c in sides],
+            label="deep (stacked)" if name == "deep" else "wide (one layer)",
         )  # fmt: skip
     ax.set_yticks(y, [_pair_label(p) for p in rows])
     ax.tick_params(axis="y", labelsize=8, labelcolor=INK)
     for tick, pair in zip(ax.get_yticklabels(), rows, strict=True):
-        if pair.under_trained:
+        if under_trained(pair):
             tick.set_color(COLORS[5])
     for k, pair in enumerate(rows):
-        if math.isfinite(pair.paired_se):
+        d = pair.difference
+        if math.isfinite(d.se):
             ax.annotate(
-                f"paired Δ (deep − wide) {pair.paired_diff:+.3g} ± {pair.paired_se:.2g}",
+                f"paired Δ (deep − wide) {d.diff:+.3g} ± {d.se:.2g}",
                 (1, k), xycoords=("axes fraction", "data"), xytext=(-4, -12),
                 textcoords="offset points", ha="right", fontsize=7.5, color=MUTED,
             )  # fmt: skip
@@ -136,23 +146,22 @@ def plot_deep_wide(pairs: Sequence[DeepWide]) -> Figure:
     ax.set_ylim(-0.7, len(rows) - 0.3)
     ax.set_title("Deep against wide at equal parameter budget")
     ax.set_xlabel("validation RMSE (mean ± SE)")
-    if any(p.under_trained for p in rows):
+    if any(under_trained(p) for p in rows):
         ax.plot([], [], "s", color=COLORS[5], label="red label: under-trained or stuck runs")
     legend(ax, loc="best")
     fig.set_figheight(max(4.0, 0.45 * len(rows) + 1.5))
     return fig
 
 
-def _pair_label(pair: DeepWide) -> str:
-    label = (
-        f"{pair.deep} vs {pair.wide}\n{pair.deep_parameters:,} vs {pair.wide_parameters:,} params"
-    )
-    return label + ("\nunder-trained" if pair.under_trained else "")
+def _pair_label(pair: Pair[SummaryRow]) -> str:
+    deep, wide = pair.deep, pair.wide
+    label = f"{deep.label} vs {wide.label}\n{deep.parameters:,} vs {wide.parameters:,} params"
+    return label + ("\nunder-trained" if under_trained(pair) else "")
 
 
 @styled
 def plot_loss_curves(
-    curves: Sequence[Curve], configs: Sequence[Config], recommended: str = ""
+    curves: Sequence[Curve], configs: Sequence[SummaryRow], recommended: str = ""
 ) -> Figure:
     """Early-stopping block loss (solid) and training loss (dashed) against epoch, log y,
     for a few sizes; triangles mark where the learning rate was reduced."""

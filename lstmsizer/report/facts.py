@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from lstmsizer.report.results import RunFolder
+from lstmsizer.rundir import RunFolder
 
 Facts = list[tuple[str, str]]
 
@@ -143,7 +143,7 @@ def environment_facts(run: RunFolder) -> Facts:
     if lr is not None:
         chosen = "chosen per configuration by a search" if lr == "auto" else f"{lr}"
         facts.append(("Learning rate", f"{chosen}, reduced on plateau"))
-    facts.append(("Models trained", f"{number(run.runs)} in {len(run.configs)} configurations"))
+    facts.append(("Models trained", f"{number(run.trained)} in {len(run.configs)} configurations"))
     facts.append(("Wall time of the last call", duration(run.info.get("seconds"))))
     if run.info.get("training_seconds") is not None:
         # a resumed sweep's call may train nothing: the trainings' own time says what it cost

@@ -10,10 +10,11 @@ from typing import Any
 import numpy as np
 
 from lstmsizer.report.facts import number, signed
-from lstmsizer.report.keys import to_float, to_int
 from lstmsizer.report.numbers import Line, thin
-from lstmsizer.report.results import Config, Curve, Health, Recommended
 from lstmsizer.report.tables import Cell
+from lstmsizer.rundir.convert import to_float, to_int
+from lstmsizer.rundir.sweep import Health, Recommendation, SummaryRow
+from lstmsizer.rundir.tables import Curve
 
 HEALTH_COLUMNS = (
     "model",
@@ -72,7 +73,7 @@ class HealthRow:
     troubled: bool
 
 
-def health_rows(configs: Sequence[Config], cap: float = NAN, best: str = "") -> list[HealthRow]:
+def health_rows(configs: Sequence[SummaryRow], cap: float = NAN, best: str = "") -> list[HealthRow]:
     """The training-health table, smallest configuration first.
 
     Args:
@@ -103,7 +104,7 @@ def health_rows(configs: Sequence[Config], cap: float = NAN, best: str = "") -> 
     return rows
 
 
-def stability_sentence(rec: Recommended, labels: Mapping[str, str]) -> str:
+def stability_sentence(rec: Recommendation, labels: Mapping[str, str]) -> str:
     """The stability line: "Recommended in 84% of 1,000 resamples; LSTM(16) in 11%.".
 
     Empty when the run folder records no bootstrap, or when the verdict already says it.
@@ -145,7 +146,7 @@ def _stopping(spec: Mapping[str, Any], block: str) -> str:
     )
 
 
-def protocol_text(info: Mapping[str, Any], rec: Recommended) -> str:
+def protocol_text(info: Mapping[str, Any], rec: Recommendation) -> str:
     """The paragraph explaining how the sizes were trained, compared and resampled."""
     spec, data = info.get("spec") or {}, info.get("data") or {}
     lr = spec.get("lr")
@@ -171,7 +172,7 @@ def protocol_text(info: Mapping[str, Any], rec: Recommended) -> str:
 
 
 def curve_configs(
-    configs: Sequence[Config], available: Collection[str], recommended: str = "", most: int = 5
+    configs: Sequence[SummaryRow], available: Collection[str], recommended: str = "", most: int = 5
 ) -> list[str]:
     """Which configurations' loss curves to draw, smallest first.
 
@@ -202,7 +203,7 @@ class LossCurve:
 
 
 def loss_curves(
-    curves: Sequence[Curve], configs: Sequence[Config], recommended: str = "", most: int = 5
+    curves: Sequence[Curve], configs: Sequence[SummaryRow], recommended: str = "", most: int = 5
 ) -> list[LossCurve]:
     """The loss curves to draw (see curve_configs), each thinned to about 500 points."""
     by_config = {c.config: c for c in curves}

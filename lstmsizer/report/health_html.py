@@ -13,9 +13,10 @@ from lstmsizer.report.health import (
     rate,
     stability_sentence,
 )
-from lstmsizer.report.keys import to_bool, to_float
-from lstmsizer.report.results import RunFolder, Table
+from lstmsizer.report.results import Table, table
 from lstmsizer.report.tables import Cell, sortable_table
+from lstmsizer.rundir import RunFolder
+from lstmsizer.rundir.convert import to_bool, to_float
 
 NO_HEALTH = (
     "Training health not recorded: this run folder's summary.csv has no epochs, convergence, "
@@ -28,19 +29,19 @@ TROUBLED = "unhealthy"
 def stability_html(run: RunFolder) -> str:
     """The bootstrap stability line and the sweep's warnings, for beside the verdict."""
     labels = {c.config: c.label for c in run.configs}
-    sentence = stability_sentence(run.recommended, labels)
+    sentence = stability_sentence(run.recommendation, labels)
     out = f'<p class="stability" id="stability">{escape(sentence)}</p>' if sentence else ""
-    warnings = run.recommended.warnings
+    warnings = run.recommendation.warnings
     if warnings:
         items = "".join(f"<li>{escape(w)}</li>" for w in warnings)
         out += f'<ul class="warnings" id="warnings" aria-label="Warnings">{items}</ul>'
     return out
 
 
-def _lr_rows(table: Table, labels: dict[str, str]) -> tuple[list[list[Cell]], list[str]]:
+def _lr_rows(search: Table, labels: dict[str, str]) -> tuple[list[list[Cell]], list[str]]:
     rows, classes = [], []
-    for raw in table.rows:
-        values = dict(zip(table.columns, raw, strict=True))
+    for raw in search.rows:
+        values = dict(zip(search.columns, raw, strict=True))
         config = str(values.get("config") or "")
         lr, loss = to_float(values.get("lr")), to_float(values.get("val_loss"))
         epochs, chosen = to_float(values.get("epochs")), to_bool(values.get("chosen"))
@@ -59,11 +60,10 @@ def _lr_rows(table: Table, labels: dict[str, str]) -> tuple[list[list[Cell]], li
 
 def lr_search_html(run: RunFolder) -> str:
     """The learning-rate search, folded away: every rate tried per configuration."""
-    table = run.lr_search
-    if table is None or "lr" not in table.columns:
+    if run.lr_search is None or "lr" not in run.lr_search.columns:
         return f'<p class="missing-line">{escape(NO_LR_SEARCH)}</p>'
     labels = {c.config: c.label for c in run.configs}
-    rows, classes = _lr_rows(table, labels)
+    rows, classes = _lr_rows(table(run.lr_search), labels)
     columns = ("model", "learning rate", "early-stopping block loss", "epochs", "")
     return (
         "<details><summary>Learning-rate search: every rate tried, per configuration"
@@ -76,7 +76,7 @@ def health_section(run: RunFolder, figures: str) -> str:
     rows = health_rows(
         run.configs,
         to_float((run.info.get("spec") or {}).get("epochs")),
-        run.recommended.best_config,
+        run.recommendation.best_config,
     )
     if not rows:
         return f'<div class="missing" id="health-missing"><p>{escape(NO_HEALTH)}</p></div>' + (
@@ -85,13 +85,13 @@ def health_section(run: RunFolder, figures: str) -> str:
     classes = [
         " ".join(
             k
-            for k, on in ((TROUBLED, r.troubled), ("rec", r.config == run.recommended.config))
+            for k, on in ((TROUBLED, r.troubled), ("rec", r.config == run.recommendation.config))
             if on
         )
         for r in rows
     ]
     return (
-        f'<p class="lead">{escape(protocol_text(run.info, run.recommended))}</p>'
+        f'<p class="lead">{escape(protocol_text(run.info, run.recommendation))}</p>'
         "<p>Click a column header to sort. Shaded rows had runs that hit the epoch cap while "
         "still improving (under-trained) or stayed stuck at the trivial solution: those sizes "
         "may do better with a higher cap.</p>"

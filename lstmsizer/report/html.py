@@ -6,9 +6,11 @@ import math
 from collections.abc import Sequence
 from html import escape
 from pathlib import Path
-from typing import TYPE_CHECKING
 from urllib.parse import quote
 
+import pandas as pd
+
+from lstmsizer.deepwide import Pair
 from lstmsizer.report.assets import CSS, JS
 from lstmsizer.report.facts import (
     Facts,
@@ -20,12 +22,13 @@ from lstmsizer.report.facts import (
     signed,
 )
 from lstmsizer.report.health_html import health_section, stability_html
-from lstmsizer.report.numbers import deep_wide_pairs
-from lstmsizer.report.results import Config, DeepWide, RunFolder, Table
+from lstmsizer.report.numbers import DEEP_WIDE_WORDS, deep_wide_pairs, under_trained
+from lstmsizer.report.results import Table, baseline_scores, table
+from lstmsizer.report.slots import Drawn
 from lstmsizer.report.tables import plain_table, table_html
-
-if TYPE_CHECKING:
-    from lstmsizer.report.build import Drawn
+from lstmsizer.rundir import RunFolder, SummaryRow
+from lstmsizer.rundir.convert import to_float
+from lstmsizer.rundir.sweep import BASELINE_KIND, LSTM_KIND
 
 SECTIONS = (
     ("recommendation", "Recommended model"),
@@ -65,21 +68,18 @@ def _stat(label: str, value: str) -> str:
     return f'<div class="stat"><dt>{escape(label)}</dt><dd>{escape(value)}</dd></div>'
 
 
-def _test_rmse(table: Table | None, kind: str, model: str = "") -> float:
-    if table is None or "rmse" not in table.columns:
+def _test_rmse(test: pd.DataFrame | None, kind: str, model: str = "") -> float:
+    # test.csv's RMSE of the first row of that kind (and model)
+    if test is None or not {"model", "kind", "rmse"} <= set(test.columns):
         return math.nan
-    cols = table.columns
-    for row in table.rows:
-        values = dict(zip(cols, row, strict=True))
-        if values.get("kind") == kind and (not model or values.get("model") == model):
-            rmse = values["rmse"]
-            return float(rmse) if isinstance(rmse, int | float) else math.nan
-    return math.nan
+    rows = test[test["kind"] == kind]
+    rows = rows[rows["model"] == model] if model else rows
+    return to_float(rows["rmse"].iloc[0]) if len(rows) else math.nan
 
 
 def header(run: RunFolder) -> str:
     """Title, the verdict in one sentence and the key numbers."""
-    rec, name = run.recommended, str((run.info.get("data") or {}).get("name") or "this series")
+    rec, name = run.recommendation, str((run.info.get("data") or {}).get("name") or "this series")
     needed = "" if rec.lstm_needed is not False else " no-lstm"
     stats = [
         _stat("Recommended", rec.label or rec.config or "–"),
@@ -90,8 +90,8 @@ def header(run: RunFolder) -> str:
         ),
     ]
     lstm_test, base_test = (
-        _test_rmse(run.test, "lstm"),
-        _test_rmse(run.test, "baseline", rec.baseline),
+        _test_rmse(run.test, LSTM_KIND),
+        _test_rmse(run.test, BASELINE_KIND, rec.baseline),
     )
     if math.isfinite(lstm_test):
         stats.append(
@@ -113,9 +113,9 @@ def _code(ident: str, title: str, code: str) -> str:
     )
 
 
-def _rule(run: RunFolder, best: Config) -> str:
+def _rule(run: RunFolder, best: SummaryRow) -> str:
     # the paired one-SE rule when the run folder records it, else the unpaired one
-    rec = run.recommended
+    rec = run.recommendation
     text = (
         f"The lowest mean RMSE was {escape(best.label)}'s, "
         f"{plus_minus(rec.best_mean_rmse, rec.best_se_rmse)}; "
@@ -134,7 +134,7 @@ def _rule(run: RunFolder, best: Config) -> str:
 
 def recommendation(run: RunFolder) -> str:
     """The recommended configuration, the rule that chose it and its code."""
-    rec = run.recommended
+    rec = run.recommendation
     best = next((c for c in run.configs if c.config == rec.best_config), None)
     text = (
         f"<p><strong>{escape(rec.label or rec.config)}</strong>, {number(rec.parameters)} "
@@ -174,20 +174,20 @@ def figure_block(drawn: Drawn, svg: str | None, base: Path) -> str:
     )
 
 
-def deep_wide_table(pairs: Sequence[DeepWide]) -> str:
+def deep_wide_table(pairs: Sequence[Pair[SummaryRow]]) -> str:
     """The deep-versus-wide pairs with their paired difference and verdict."""
     rows = [
         (
-            p.deep,
-            p.wide,
-            f"{number(p.deep_parameters)} vs {number(p.wide_parameters)}",
-            plus_minus(p.deep_rmse, p.deep_se),
-            plus_minus(p.wide_rmse, p.wide_se),
-            f"{signed(p.paired_diff, p.paired_se)} over {p.cells} cells"
-            if p.cells
+            p.deep.label,
+            p.wide.label,
+            f"{number(p.deep.parameters)} vs {number(p.wide.parameters)}",
+            plus_minus(p.deep.mean_rmse, p.deep.se_rmse),
+            plus_minus(p.wide.mean_rmse, p.wide.se_rmse),
+            f"{signed(p.difference.diff, p.difference.se)} over {len(p.difference.cells)} cells"
+            if math.isfinite(p.difference.se)
             else "not paired",
-            p.verdict,
-            "under-trained or stuck runs" if p.under_trained else "",
+            DEEP_WIDE_WORDS[p.difference.verdict],
+            "under-trained or stuck runs" if under_trained(p) else "",
         )
         for p in pairs
     ]
@@ -211,23 +211,27 @@ def claims(run: RunFolder) -> str:
 def summary_table(run: RunFolder) -> Table:
     """summary.csv with a model name first and the scores before the shape columns."""
     labels = {c.config: c.label for c in run.configs}
-    columns = run.summary.columns
+    summary = table(run.summary)
+    columns = summary.columns
     key = columns.index("config") if "config" in columns else None
     order = [c for c in FIRST_COLUMNS if c in columns]
     order += [c for c in columns if c not in order]
     index = [columns.index(c) for c in order]
     rows = tuple(
         (labels.get(str(r[key]), "") if key is not None else "", *(r[k] for k in index))
-        for r in run.summary.rows
+        for r in summary.rows
     )
     return Table(("model", *order), rows)
 
 
 def configurations(run: RunFolder) -> str:
     """Every configuration, the baselines and the test scores."""
-    rec = run.recommended
+    rec = run.recommendation
     marks = {rec.best_config: "best", rec.config: "rec"}
-    base_rows = [(b.model, plus_minus(b.mean_rmse, b.se_rmse), str(b.runs)) for b in run.baselines]
+    base_rows = [
+        (b.model, plus_minus(b.mean_rmse, b.se_rmse), str(b.runs))
+        for b in baseline_scores(run.baselines)
+    ]
     summary = summary_table(run)
     parts = [
         "<p>Click a column header to sort. The recommended row is highlighted.</p>",
@@ -239,7 +243,7 @@ def configurations(run: RunFolder) -> str:
     if run.test is not None:
         parts += [
             "<div><h3>Final test share (scored once)</h3>",
-            table_html(run.test, "test", {rec.label: "rec"}, key="model"),
+            table_html(table(run.test), "test", {rec.label: "rec"}, key="model"),
             "</div>",
         ]
     return "".join(parts) + "</div>"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from lstmsizer.report.facts import (
@@ -16,11 +15,10 @@ from lstmsizer.report.facts import (
     plus_minus,
 )
 from lstmsizer.report.health import HEALTH_COLUMNS, health_rows, stability_sentence
-from lstmsizer.report.keys import to_float
-from lstmsizer.report.results import RunFolder
-
-if TYPE_CHECKING:
-    from lstmsizer.report.build import Drawn
+from lstmsizer.report.results import baseline_scores, table
+from lstmsizer.report.slots import Drawn
+from lstmsizer.rundir import RunFolder
+from lstmsizer.rundir.convert import to_float
 
 SUMMARY_COLUMNS = ("config", "parameters", "runs", "failed", "mean_rmse", "se_rmse", "seconds")
 
@@ -44,16 +42,16 @@ def _facts(facts: Facts) -> str:
 
 
 def _summary(run: RunFolder) -> str:
-    table, labels = run.summary, {c.config: c.label for c in run.configs}
-    columns = [c for c in SUMMARY_COLUMNS if c in table.columns]
-    index = [table.columns.index(c) for c in columns]
-    rows = ([labels.get(str(row[index[0]]), ""), *(row[k] for k in index)] for row in table.rows)
+    summary, labels = table(run.summary), {c.config: c.label for c in run.configs}
+    columns = [c for c in SUMMARY_COLUMNS if c in summary.columns]
+    index = [summary.columns.index(c) for c in columns]
+    rows = ([labels.get(str(row[index[0]]), ""), *(row[k] for k in index)] for row in summary.rows)
     return md_table(["model", *columns], rows)
 
 
 def _health(run: RunFolder) -> list[str]:
     cap = to_float((run.info.get("spec") or {}).get("epochs"))
-    rows = health_rows(run.configs, cap, run.recommended.best_config)
+    rows = health_rows(run.configs, cap, run.recommendation.best_config)
     if not rows:
         return []
     table = md_table(HEALTH_COLUMNS, ([text for text, _ in r.cells] for r in rows))
@@ -68,7 +66,7 @@ def render_markdown(run: RunFolder, drawn: Sequence[Drawn], base: Path) -> str:
         drawn: Every figure slot, drawn or not.
         base: Path from the report's folder to the run folder, for the PNG and file links.
     """
-    rec = run.recommended
+    rec = run.recommendation
     name = (run.info.get("data") or {}).get("name") or run.path.name
     out = [
         f"# How many {network(run)} units for {name}?",
@@ -107,7 +105,10 @@ def render_markdown(run: RunFolder, drawn: Sequence[Drawn], base: Path) -> str:
     out.append(
         md_table(
             ("baseline", "validation RMSE (mean ± SE)", "folds"),
-            ((b.model, plus_minus(b.mean_rmse, b.se_rmse), b.runs) for b in run.baselines),
+            (
+                (b.model, plus_minus(b.mean_rmse, b.se_rmse), b.runs)
+                for b in baseline_scores(run.baselines)
+            ),
         )
     )
     out += [

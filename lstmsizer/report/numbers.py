@@ -4,24 +4,18 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from lstmsizer.report.results import (
-    Baseline,
-    Capacity,
-    Cells,
-    Config,
-    DeepWide,
-    Forecasts,
-    Gradient,
-    RunFolder,
-    Series,
-    Speed,
-)
+from lstmsizer import deepwide
+from lstmsizer.deepwide import Pair
+from lstmsizer.report.results import Baseline
+from lstmsizer.rundir import RunFolder, SummaryRow
+from lstmsizer.rundir.measurements import CapacityResult, Saliency, SpeedResult
+from lstmsizer.rundir.tables import Forecasts, Series
 
 MAX_ACF_LAG = 40
 
@@ -98,9 +92,9 @@ def group_label(cell: str, layers: int) -> str:
     return f"{cell.upper()}, {layers} layer{'s' if layers != 1 else ''}"
 
 
-def _groups(configs: Sequence[Config], value: str) -> list[tuple[str, list[Config]]]:
+def _groups(configs: Sequence[SummaryRow], value: str) -> list[tuple[str, list[SummaryRow]]]:
     # one list per (cell, layers), sorted by units; rows without a finite value left out
-    groups: dict[tuple[str, int], list[Config]] = {}
+    groups: dict[tuple[str, int], list[SummaryRow]] = {}
     for c in configs:
         if math.isfinite(getattr(c, value)):
             groups.setdefault((c.cell, c.layers), []).append(c)
@@ -110,7 +104,7 @@ def _groups(configs: Sequence[Config], value: str) -> list[tuple[str, list[Confi
     ]
 
 
-def rmse_by_units(configs: Sequence[Config]) -> list[Line]:
+def rmse_by_units(configs: Sequence[SummaryRow]) -> list[Line]:
     """Validation RMSE (mean ± SE over seeds x folds) against units, one line per cell x layers."""
     return [
         Line(
@@ -149,7 +143,7 @@ def spread(places: Sequence[float], gap: float) -> list[float]:
     return out
 
 
-def loss_by_units(configs: Sequence[Config]) -> list[Line]:
+def loss_by_units(configs: Sequence[SummaryRow]) -> list[Line]:
     """Mean training and early-stopping block loss against units: two lines per group."""
     lines = []
     for label, rows in _groups(configs, "mean_val_loss"):
@@ -161,7 +155,7 @@ def loss_by_units(configs: Sequence[Config]) -> list[Line]:
     return lines
 
 
-def parameters_by_units(configs: Sequence[Config]) -> list[Line]:
+def parameters_by_units(configs: Sequence[SummaryRow]) -> list[Line]:
     """Trainable parameters against units, one line per cell x layers."""
     return [
         Line(label, tuple(float(c.units) for c in rows), tuple(float(c.parameters) for c in rows))
@@ -169,92 +163,44 @@ def parameters_by_units(configs: Sequence[Config]) -> list[Line]:
     ]
 
 
-def paired_difference(
-    first: Mapping[tuple[int, int], float], second: Mapping[tuple[int, int], float]
-) -> tuple[float, float, int]:
-    """Mean of first - second over the (seed, fold) cells both scored, its SE and the cells.
+DEEP_WIDE_WORDS = {
+    deepwide.DEEP_BETTER: "deep is better",
+    deepwide.WIDE_BETTER: "wide is better",
+    deepwide.TIE: "within one standard error",
+    deepwide.UNKNOWN: "not paired",
+}
+"""How the report says each deep-versus-wide verdict."""
 
-    The SE is the sample standard deviation of the differences over sqrt(n); with fewer than
-    two common cells both are NaN.
+
+def deep_wide_pairs(run: RunFolder) -> list[Pair[SummaryRow]]:
+    """The sweep's deep-versus-wide pairs by deepwide's rule on summary.csv and runs.csv.
+
+    diagnostics.json's pairs come from the same rule on the same two files, so they are not
+    read here: the report says the same whether or not diagnose ran (and whichever version
+    of lstmsizer wrote diagnostics.json).
     """
-    common = sorted(k for k in first.keys() & second.keys() if math.isfinite(first[k] + second[k]))
-    if len(common) < 2:
-        return math.nan, math.nan, len(common)
-    diff = np.array([first[k] - second[k] for k in common])
-    return float(diff.mean()), float(diff.std(ddof=1) / math.sqrt(len(diff))), len(diff)
+    return deepwide.equal_budget_pairs(run.configs, run.cells)
 
 
-def _verdict(diff: float, se: float) -> str:
-    # the one-standard-error rule for a pair: a tie unless they differ by more than the SE
-    if abs(diff) <= max(se, 0.0):
-        return "within one standard error"
-    return f"{'deep' if diff < 0 else 'wide'} is better"
+def under_trained(pair: Pair[SummaryRow]) -> bool:
+    """Either side of a pair had under-trained or stuck runs."""
+    return any(c.health is not None and c.health.troubled for c in (pair.deep, pair.wide))
 
 
-def equal_budget_pairs(
-    configs: Sequence[Config], tolerance: float = 0.25, cells: Cells | None = None
-) -> list[DeepWide]:
-    """Each stacked configuration beside the one-layer configuration nearest in parameters.
-
-    With `cells` (runs.csv's RMSE per seed x fold), the verdict is paired: the mean
-    difference deep - wide over their common cells against its standard error. Without them
-    (older run folders), the difference of the means against the larger of the two SEs.
-    Pairs further apart than `tolerance` (relative parameter difference) are left out.
-    """
-    ok = [c for c in configs if math.isfinite(c.mean_rmse)]
-    pairs = []
-    for deep in sorted((c for c in ok if c.layers > 1), key=lambda c: c.parameters):
-        wides = [c for c in ok if c.layers == 1 and c.cell == deep.cell]
-        if not wides or deep.parameters <= 0:
-            continue
-        wide = min(wides, key=lambda c: (abs(c.parameters - deep.parameters), c.parameters))
-        if abs(wide.parameters / deep.parameters - 1) > tolerance:
-            continue
-        diff, se, n = paired_difference(
-            (cells or {}).get(deep.config, {}), (cells or {}).get(wide.config, {})
-        )
-        verdict = (
-            _verdict(diff, se)
-            if math.isfinite(se)
-            else _verdict(deep.mean_rmse - wide.mean_rmse, max(deep.se_rmse, wide.se_rmse))
-        )
-        pairs.append(
-            DeepWide(
-                deep=deep.label,
-                wide=wide.label,
-                deep_parameters=deep.parameters,
-                wide_parameters=wide.parameters,
-                deep_rmse=deep.mean_rmse,
-                deep_se=deep.se_rmse,
-                wide_rmse=wide.mean_rmse,
-                wide_se=wide.se_rmse,
-                verdict=verdict,
-                paired_diff=diff,
-                paired_se=se,
-                cells=n if math.isfinite(se) else 0,
-                under_trained=any(c.health is not None and c.health.troubled for c in (deep, wide)),
-            )
-        )
-    return pairs
-
-
-def deep_wide_pairs(run: RunFolder) -> list[DeepWide]:
-    """The deep-versus-wide pairs: diagnostics.json's when it has them, else from the sweep."""
-    return list(run.deep_wide or equal_budget_pairs(run.configs, cells=run.cells))
-
-
-def capacity_lines(capacity: Sequence[Capacity]) -> list[Line]:
-    """Participation ratio (and 90% PCs) against units given, one pair of lines per depth."""
+def capacity_lines(capacity: Sequence[CapacityResult]) -> list[Line]:
+    """Participation ratio and 90% PCs of the last layer against its units, a pair of lines
+    per depth."""
+    depths = sorted({len(c.layers) for c in capacity})
     lines = []
-    for layers in sorted({c.layers for c in capacity}):
-        rows = sorted((c for c in capacity if c.layers == layers), key=lambda c: c.units)
+    for layers in depths:
+        rows = sorted((c.last for c in capacity if len(c.layers) == layers), key=lambda c: c.units)
         x = tuple(float(c.units) for c in rows)
-        suffix = "" if len({c.layers for c in capacity}) == 1 else f", {layers} layers"
+        suffix = "" if len(depths) == 1 else f", {layers} layers"
         lines.append(
             Line(f"participation ratio{suffix}", x, tuple(c.participation_ratio for c in rows))
         )
-        if any(math.isfinite(c.pcs_90) for c in rows):
-            lines.append(Line(f"PCs for 90% variance{suffix}", x, tuple(c.pcs_90 for c in rows)))
+        pcs = tuple(float(c.components_90) for c in rows)
+        lines.append(Line(f"PCs for 90% variance{suffix}", x, pcs))
     return lines
 
 
@@ -263,16 +209,22 @@ def size_label(units: int, layers: int) -> str:
     return f"{units} units" if layers == 1 else f"{layers} × {units} units"
 
 
-def gradient_lines(gradients: Sequence[Gradient], stage: str) -> list[Line]:
+def gradient_lines(gradients: Sequence[Saliency], stage: str) -> list[Line]:
     """Gradient norm against steps back, one line per size (by layers, then units)."""
-    rows = sorted((g for g in gradients if g.stage == stage), key=lambda g: (g.layers, g.units))
+    rows = sorted(
+        (g for g in gradients if g.profile.stage == stage), key=lambda g: (g.layers, g.units)
+    )
     return [
-        Line(size_label(g.units, g.layers), tuple(float(k) for k in g.lags), g.saliency)
+        Line(
+            size_label(g.units, g.layers),
+            tuple(float(k) for k in g.profile.lags),
+            g.profile.saliency,
+        )
         for g in rows
     ]
 
 
-def speed_lines(speed: Speed) -> tuple[Line, Line]:
+def speed_lines(speed: SpeedResult) -> tuple[Line, Line]:
     """Step time (ms) and GFLOP/s against units, sorted by units."""
     rows = sorted(speed.rows, key=lambda r: r.units)
     x = tuple(float(r.units) for r in rows)

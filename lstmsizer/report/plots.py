@@ -27,7 +27,9 @@ from lstmsizer.report.numbers import (
     spread,
     thin,
 )
-from lstmsizer.report.results import Baseline, Config, Forecasts, Series
+from lstmsizer.report.results import Baseline
+from lstmsizer.rundir.sweep import SummaryRow
+from lstmsizer.rundir.tables import Forecasts, Series
 
 SIZE = (6.4, 4.0)  # one column of the page; two-panel figures are twice as wide
 WIDE = (12.8, 4.0)
@@ -223,7 +225,7 @@ def plot_autocorrelation(acf: Autocorrelation) -> Figure:
 
 @styled
 def plot_rmse(
-    configs: Sequence[Config], baselines: Sequence[Baseline], recommended: str | None = None
+    configs: Sequence[SummaryRow], baselines: Sequence[Baseline], recommended: str | None = None
 ) -> Figure:
     """Validation RMSE (mean ± SE) against units per cell x layers, baselines as bands."""
     fig, (ax,) = new_figure()
@@ -244,7 +246,7 @@ def plot_rmse(
 
 
 @styled
-def plot_losses(configs: Sequence[Config]) -> Figure:
+def plot_losses(configs: Sequence[SummaryRow]) -> Figure:
     """Training (solid) and early-stopping block (dashed) loss against units per cell x layers."""
     fig, (ax,) = new_figure()
     lines = loss_by_units(configs)
@@ -263,7 +265,7 @@ def plot_losses(configs: Sequence[Config]) -> Figure:
 
 
 @styled
-def plot_parameters(configs: Sequence[Config], recommended: str | None = None) -> Figure:
+def plot_parameters(configs: Sequence[SummaryRow], recommended: str | None = None) -> Figure:
     """Trainable parameters against units per cell x layers, on log-log axes."""
     fig, (ax,) = new_figure()
     lines = parameters_by_units(configs)

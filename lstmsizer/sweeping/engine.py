@@ -11,19 +11,22 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.process import BaseProcess
 from pathlib import Path
+from typing import cast
 
 import optuna
 from optuna.trial import FrozenTrial, Trial, TrialState
 
+from lstmsizer.baselines import BaselineFactory
+from lstmsizer.config import Cell, ModelSpec
 from lstmsizer.datasets import Dataset
 from lstmsizer.errors import StorageError
-from lstmsizer.models import keras_parameter_count
+from lstmsizer.sizes import keras_parameter_count
 from lstmsizer.splits import Split, rolling_origin_folds
-from lstmsizer.sweep import processes
-from lstmsizer.sweep.plan import Configuration, SweepSpec, fingerprint
-from lstmsizer.sweep.runs import FoldRuns, train_configuration
-from lstmsizer.sweep.storage import open_storage, quiet_optuna, storage_error, storage_guard
-from lstmsizer.sweep.study import (
+from lstmsizer.sweeping import processes
+from lstmsizer.sweeping.folds import FoldRuns, train_configuration
+from lstmsizer.sweeping.plan import Configuration, fingerprint
+from lstmsizer.sweeping.storage import open_storage, quiet_optuna, storage_error, storage_guard
+from lstmsizer.sweeping.study import (
     DUPLICATE,
     HOST,
     PARAM,
@@ -39,6 +42,7 @@ from lstmsizer.sweep.study import (
     quiet_interrupted_trials,
     remaining,
 )
+from lstmsizer.sweepspec import GridSpec, SearchSpec, SweepSpec
 
 SEARCH_BATCH_SIZES = (16, 32, 64, 128)
 STORAGE_EXIT = 3
@@ -60,20 +64,20 @@ class Job:
     run_dir: Path
     configs: dict[str, Configuration] = field(default_factory=dict)
     progress: bool | None = None  # the sweep's --progress, for the bars of the parent process
+    baselines: BaselineFactory | None = None  # scored by the parent process, None: the default
 
     @property
     def folds(self) -> tuple[list[Split], Split]:
         """Rolling-origin folds and the final test split."""
-        spec = self.spec
-        return rolling_origin_folds(len(self.dataset), spec.window, spec.folds, spec.test_fraction)
+        window, split = self.spec.window, self.spec.split
+        return rolling_origin_folds(len(self.dataset), window, split.folds, split.test_fraction)
 
     def largest_first(self) -> list[str]:
         """Configuration ids by parameter count, largest first."""
         features = 1 + self.dataset.features.shape[1]
 
         def size(config: Configuration) -> int:
-            cell, units, layers = config.cell, config.units, config.layers
-            return keras_parameter_count(cell, units, layers, features, self.spec.horizon)
+            return keras_parameter_count(config.model, self.spec.window, features)
 
         return [c.id for c in sorted(self.configs.values(), key=size, reverse=True)]
 
@@ -82,7 +86,7 @@ class Job:
         quiet_optuna()
         quiet_interrupted_trials()
         storage = open_storage(self.storage, self.run_dir)
-        if self.spec.search == "grid":
+        if self.spec.search == GridSpec.search:
             sampler: optuna.samplers.BaseSampler = PlanSampler(self.largest_first(), worker)
             pruner: optuna.pruners.BasePruner = optuna.pruners.NopPruner()
         else:
@@ -98,13 +102,16 @@ class Job:
 def suggest(trial: Trial, spec: SweepSpec) -> Configuration:
     """A configuration from the tpe search space."""
     layers = trial.suggest_int("layers", 1, 4)
-    return Configuration(
-        cell=str(trial.suggest_categorical("cell", list(spec.cells))),
+    model = ModelSpec(
+        cell=cast(Cell, trial.suggest_categorical("cell", list(spec.space.cells))),
         units=trial.suggest_int("units", 1, 1024, log=True),
         layers=layers,
-        activation=spec.activation,
+        activation=spec.model.activation,
         dropout=trial.suggest_float("dropout", 0.0, 0.5) if layers > 1 else 0.0,
-        init=spec.init,
+        init=spec.model.init,
+    )
+    return Configuration(
+        model,
         origin="search",
         lr=trial.suggest_float("lr", 1e-4, 1e-2, log=True),
         batch_size=int(trial.suggest_categorical("batch_size", list(SEARCH_BATCH_SIZES))),
@@ -118,7 +125,7 @@ def objective(job: Job, study: optuna.Study) -> Callable[[Trial], float]:
     def run(trial: Trial) -> float:
         trial.set_user_attr("host", HOST)
         trial.set_user_attr("pid", os.getpid())
-        if job.spec.search == "grid":
+        if job.spec.search == GridSpec.search:
             config = job.configs[str(trial.suggest_categorical(PARAM, list(job.configs)))]
             claim = first_claim(study.get_trials(deepcopy=False), config.id, trial.number)
             if claim is not None:
@@ -126,14 +133,14 @@ def objective(job: Job, study: optuna.Study) -> Callable[[Trial], float]:
                 raise optuna.TrialPruned(f"{config.id} is trained by trial {claim}")
         else:
             config = suggest(trial, job.spec)
-        trial.set_user_attr("configuration", config.__dict__)
+        trial.set_user_attr("configuration", config.to_dict())
         done = _resume(study, trial, config)
         rows: list[dict[str, object]] = []
 
         def report(index: int, row: dict[str, object]) -> None:
             rows.append(row)
             value = float(row["rmse"])  # type: ignore[arg-type]
-            if job.spec.search != "grid" and math.isfinite(value):
+            if job.spec.search != GridSpec.search and math.isfinite(value):
                 trial.report(value, index)
                 if trial.should_prune():
                     trial.set_user_attr("runs", rows)
@@ -160,7 +167,7 @@ def objective(job: Job, study: optuna.Study) -> Callable[[Trial], float]:
 def _resume(study: optuna.Study, trial: Trial, config: Configuration) -> dict[int, FoldRuns]:
     """The folds an interrupted trial of config finished, stored in this trial too."""
     trials = study.get_trials(deepcopy=False)
-    source, stored = earlier_folds(trials, config.__dict__, trial.number)
+    source, stored = earlier_folds(trials, config.to_dict(), trial.number)
     for fold, record in stored.items():
         trial.set_user_attr(fold_attr(fold), record)
     if source is not None:
@@ -171,7 +178,7 @@ def _resume(study: optuna.Study, trial: Trial, config: Configuration) -> dict[in
 def finished(trials: list[FrozenTrial], job: Job) -> int:
     """Configurations done for good: completed, pruned by the search, or failed with a reason."""
     done = {
-        config_of(t) if job.spec.search == "grid" else t.number
+        config_of(t) if job.spec.search == GridSpec.search else t.number
         for t in trials
         if DUPLICATE not in t.user_attrs
         and (
@@ -184,14 +191,16 @@ def finished(trials: list[FrozenTrial], job: Job) -> int:
 
 def total(job: Job) -> int:
     """Number of configurations the sweep will finish."""
-    return len(job.configs) if job.spec.search == "grid" else job.spec.trials
+    space = job.spec.space
+    return space.trials if isinstance(space, SearchSpec) else len(job.configs)
 
 
 def sweep_done(study: optuna.Study, job: Job) -> bool:
     """Every configuration settled (grid), or enough trials finished (tpe)."""
-    if job.spec.search == "grid":
-        return not remaining(study, list(job.configs))
-    return finished(study.get_trials(deepcopy=False), job) >= job.spec.trials
+    space = job.spec.space
+    if isinstance(space, SearchSpec):
+        return finished(study.get_trials(deepcopy=False), job) >= space.trials
+    return not remaining(study, list(job.configs))
 
 
 def work(

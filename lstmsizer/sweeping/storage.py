@@ -14,10 +14,9 @@ import optuna.storages.journal
 
 from lstmsizer.atomic import check_writable
 from lstmsizer.errors import LstmsizerError, OptionError, StorageError
+from lstmsizer.rundir.files import JOURNAL_FILE
 from lstmsizer.secrets import mask_url, redact
-from lstmsizer.sweep.journal import check_journal
-
-JOURNAL_FILE = "study.journal"
+from lstmsizer.sweeping.journal import check_journal
 
 
 def quiet_optuna() -> None:

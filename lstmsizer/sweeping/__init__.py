@@ -13,34 +13,53 @@ from typing import Any
 import optuna
 
 from lstmsizer.atomic import check_writable, write_text
+from lstmsizer.baselines import BaselineFactory, check_factory
 from lstmsizer.datasets import Dataset, resolve
 from lstmsizer.errors import OptionError, check_int
 from lstmsizer.holdout import ThinDataWarning, stop_block
 from lstmsizer.progress import Ticker, progress_bar
-from lstmsizer.splits import Split, rolling_origin_folds
-from lstmsizer.sweep.engine import Job, finished, run, sweep_done, total
-from lstmsizer.sweep.plan import SweepSpec, check_configurations, configurations
-from lstmsizer.sweep.result import SweepResult, finish
-from lstmsizer.sweep.storage import check_storage, storage_guard
-from lstmsizer.sweep.study import running_elsewhere
+from lstmsizer.rundir.files import RECOMMENDATION_FILE, STUDY_FILE
+from lstmsizer.splits import Split
+from lstmsizer.sweeping.engine import Job, finished, run, sweep_done, total
+from lstmsizer.sweeping.plan import check_configurations, configurations
+from lstmsizer.sweeping.result import SweepResult, finish
+from lstmsizer.sweeping.storage import check_storage, storage_guard
+from lstmsizer.sweeping.study import running_elsewhere
+from lstmsizer.sweepspec import (
+    FoldSpec,
+    GridSpec,
+    LayerSpec,
+    ProtocolSpec,
+    SearchSpec,
+    SweepSpec,
+)
 
-__all__ = ["SweepResult", "SweepSpec", "sweep"]
+__all__ = [
+    "FoldSpec",
+    "GridSpec",
+    "LayerSpec",
+    "ProtocolSpec",
+    "SearchSpec",
+    "SweepResult",
+    "SweepSpec",
+    "sweep",
+]
 
 DEFAULT_OUT = Path("lstmsizer-runs")
-STUDY_FILE = "study.json"
 """The run folder's marker: which study (and data) its files belong to."""
 WAIT_SECONDS = 1.0
 
 
 def sweep(
     data: Any = None,
-    *,
     spec: SweepSpec | None = None,
+    *,
     out: str | Path | None = None,
     storage: str | None = None,
     study: str | None = None,
     workers: int | None = None,
     progress: bool | None = None,
+    baselines: BaselineFactory | None = None,
     **options: Any,
 ) -> SweepResult:
     """How many units? Train every configuration over seeds x folds and recommend one.
@@ -55,14 +74,18 @@ def sweep(
     Args:
         data: A Dataset, array, pandas Series/DataFrame, file path, or None for the default
             data (sunspots).
-        spec: The sweep settings; keyword options (lags=12, units=(...), ...) build one.
+        spec: The sweep settings; None is SweepSpec().
         out: Run folder (default lstmsizer-runs/<study>).
         storage: Optuna storage URL (postgresql://...) or journal file; default a journal
             file in the run folder.
         study: Study name; the default is derived from the data and lags.
         workers: Local worker processes; default the number of cores.
         progress: Progress bar on stderr; None shows it when stderr is a terminal.
-        **options: SweepSpec fields, used when spec is None.
+        baselines: Factory (lags, horizon, period) -> unfitted forecasters, called for
+            each fold and the test share; None is default_baselines. It goes to the
+            worker processes with the sweep, so it must pickle: a module-level function
+            does, a lambda does not (see lstmsizer.baselines.BaselineFactory).
+        **options: Settings changed in spec by name, as SweepSpec.replace: lags=6, units=(4,).
 
     Returns:
         SweepResult with .table, .recommendation, .baselines and .load_model().
@@ -72,20 +95,13 @@ def sweep(
             no journal file or database URL, or an out holding another study.
         DataError: The data cannot be used, or is too short for the folds.
     """
-    spec = spec or SweepSpec(**options)
+    spec = (spec or SweepSpec()).replace(**options) if options else spec or SweepSpec()
     dataset = data if isinstance(data, Dataset) else resolve(data)
-    name = study or f"{dataset.name}-lags{spec.lags}-h{spec.horizon}"
-    run_dir = Path(out) if out is not None else DEFAULT_OUT / name
     workers = default_workers() if workers is None else workers
     check_int("workers", workers)
-    check_writable("out", run_dir)
-    check_storage(storage)
-    configs = configurations(spec, 1 + dataset.features.shape[1])
-    check_configurations(spec, configs)
-    job = Job(spec, dataset, storage, name, run_dir, {c.id: c for c in configs}, progress)
-    # a series too short for the folds fails here, before any study or worker starts
-    folds, _ = rolling_origin_folds(len(dataset), spec.window, spec.folds, spec.test_fraction)
-    claim_folder(run_dir, name, dataset.name)
+    job = _job(spec, dataset, out, storage, study, progress, baselines)
+    folds, _ = job.folds  # a series too short for the folds fails here, before any study
+    claim_folder(job.run_dir, job.study, dataset.name)
     _warn_if_thin(spec, folds[0])
     start = time.perf_counter()
     with progress_bar("configurations", None, progress) as ticker:
@@ -93,6 +109,28 @@ def sweep(
         shared = _settle(job, workers, ticker, say)
     with storage_guard(job.storage):  # the results are read from the storage too
         return finish(shared, job, time.perf_counter() - start)
+
+
+def _job(
+    spec: SweepSpec,
+    dataset: Dataset,
+    out: str | Path | None,
+    storage: str | None,
+    study: str | None,
+    progress: bool | None,
+    baselines: BaselineFactory | None,
+) -> Job:
+    """What every worker needs, once the run folder, storage and configurations are checked."""
+    window = spec.window
+    name = study or f"{dataset.name}-lags{window.lags}-h{window.horizon}"
+    run_dir = Path(out) if out is not None else DEFAULT_OUT / name
+    check_writable("out", run_dir)
+    check_storage(storage)
+    check_factory(baselines, window.lags, window.horizon)
+    configs = configurations(spec, 1 + dataset.features.shape[1])
+    check_configurations(spec, configs)
+    by_id = {c.id: c for c in configs}
+    return Job(spec, dataset, storage, name, run_dir, by_id, progress, baselines)
 
 
 def _settle(
@@ -138,8 +176,8 @@ def _say(note: str) -> None:
 
 def _warn_if_thin(spec: SweepSpec, first: Split) -> None:
     """One ThinDataWarning for the whole sweep when its smallest training part is thin."""
-    share = spec.train_spec(spec.seed).stop_share
-    message = stop_block(first.train_origins.size, spec.horizon, share).warning
+    share = spec.train.train_spec(spec.seed).stop_share
+    message = stop_block(first.train_origins.size, spec.window.horizon, share).warning
     if message is not None:
         warnings.warn(f"first fold: {message}", ThinDataWarning, stacklevel=3)
 
@@ -179,7 +217,7 @@ def claim_folder(run_dir: Path, study: str, data: str) -> None:
 
 def _recorded_study(run_dir: Path) -> tuple[str, str] | None:
     """(study, data) recorded in the run folder, or None for a new folder."""
-    for name in (STUDY_FILE, "recommendation.json"):
+    for name in (STUDY_FILE, RECOMMENDATION_FILE):
         path = run_dir / name
         if not path.is_file():
             continue

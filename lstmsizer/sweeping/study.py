@@ -16,7 +16,7 @@ from optuna.distributions import BaseDistribution
 from optuna.samplers import BaseSampler
 from optuna.trial import FrozenTrial, TrialState
 
-from lstmsizer.sweep.plan import check_fingerprint
+from lstmsizer.sweeping.plan import check_fingerprint
 
 HOST = socket.gethostname()
 PARAM = "config"

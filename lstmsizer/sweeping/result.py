@@ -15,22 +15,22 @@ import pandas as pd
 from optuna.trial import TrialState
 
 from lstmsizer.atomic import atomic_write, write_text
-from lstmsizer.baselines import default_baselines
-from lstmsizer.evaluation import score_forecaster
+from lstmsizer.baselines import make_baselines
+from lstmsizer.environment import environment
+from lstmsizer.evaluation import score_baselines, score_forecaster
 from lstmsizer.forecaster import LSTMForecaster
 from lstmsizer.holdout import ThinDataWarning, describe_rule
 from lstmsizer.onese import add_paired_columns
-from lstmsizer.recommend import Recommendation, recommend, summarize, summarize_baselines
+from lstmsizer.recommend import recommend, summarize, summarize_baselines
+from lstmsizer.rundir import files
+from lstmsizer.rundir import sweep as schema
+from lstmsizer.rundir.sweep import Recommendation, conform
 from lstmsizer.secrets import mask_url
 from lstmsizer.splits import Split
-from lstmsizer.sweep.engine import Job
-from lstmsizer.sweep.plan import Configuration
-from lstmsizer.sweep.runs import environment, score_baselines, train_run
-from lstmsizer.sweep.study import DUPLICATE, REASON
-
-MODEL_FILE = "model.pt"
-LR_SEARCH_FILE = "lr_search.csv"
-CURVES_FILE = "curves.csv"
+from lstmsizer.sweeping.engine import Job
+from lstmsizer.sweeping.plan import Configuration
+from lstmsizer.sweeping.runs import train_run
+from lstmsizer.sweeping.study import DUPLICATE, REASON
 
 
 @dataclass
@@ -60,7 +60,7 @@ class SweepResult:
 
     def load_model(self) -> LSTMForecaster:
         """The recommended model, trained on the development part, ready to predict."""
-        return LSTMForecaster.load(self.run_dir / MODEL_FILE)
+        return LSTMForecaster.load(self.run_dir / files.MODEL_FILE)
 
 
 def collect_runs(study: optuna.Study, job: Job) -> tuple[pd.DataFrame, dict[str, Configuration]]:
@@ -77,7 +77,7 @@ def collect_runs(study: optuna.Study, job: Job) -> tuple[pd.DataFrame, dict[str,
             settled = settled or trial.state == TrialState.PRUNED
         runs = trial.user_attrs.get("runs")
         stored = trial.user_attrs.get("configuration")
-        config = None if stored is None else Configuration(**stored)
+        config = None if stored is None else Configuration.from_dict(stored)
         if not settled or DUPLICATE in trial.user_attrs or not runs or config is None:
             continue
         if config.id in configs:
@@ -118,12 +118,10 @@ def collect_training(study: optuna.Study, runs: pd.DataFrame) -> tuple[pd.DataFr
             frame.insert(0, "seed", int(last["seed"]))
             frame.insert(0, "config", str(config))
             curves.append(frame)
-    search_columns = ["config", "lr", "val_loss", "epochs", "restarts", "seconds", "chosen"]
-    curve_columns = ["config", "seed", "fold", "epoch", "train_loss", "val_loss", "lr"]
     curve_frame = pd.concat(curves, ignore_index=True) if curves else pd.DataFrame()
     return (
-        pd.DataFrame(searches, columns=search_columns),
-        curve_frame.reindex(columns=curve_columns),
+        pd.DataFrame(searches, columns=list(schema.LR_SEARCH_COLUMNS)),
+        curve_frame.reindex(columns=list(schema.CURVE_COLUMNS)),
     )
 
 
@@ -150,7 +148,7 @@ def finish(study: optuna.Study, job: Job, seconds: float) -> SweepResult:
     spec, dataset = job.spec, job.dataset
     folds, test = job.folds
     runs, trained = collect_runs(study, job)
-    baseline_runs = pd.DataFrame(score_baselines(spec, dataset, folds, job.progress))
+    baseline_runs = pd.DataFrame(score_baselines(dataset, folds, job.baselines, job.progress))
     table = add_paired_columns(summarize(runs), runs)
     baselines = summarize_baselines(baseline_runs)
     n_features = 1 + dataset.features.shape[1]
@@ -159,24 +157,46 @@ def finish(study: optuna.Study, job: Job, seconds: float) -> SweepResult:
         baselines,
         runs=runs,
         baseline_runs=baseline_runs,
-        lags=spec.lags,
+        lags=spec.window.lags,
         n_features=n_features,
-        horizon=spec.horizon,
-        dropout=spec.dropout,
+        horizon=spec.window.horizon,
+        dropout=spec.model.dropout,
         seed=spec.seed,
     )
     table["selected_share"] = table["config"].map(rec.selection_shares).fillna(0.0)
-    config = trained[rec.config]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ThinDataWarning)  # said once when the sweep started
-        model, test_row = final_model(job, config, folds, test)
-    test_rows = [{**test_row, "kind": "lstm"}]
-    if test.val_origins.size:
-        scored = score_baselines(spec, dataset, [test], job.progress)
-        test_rows += [{**r, "kind": "baseline"} for r in scored]
-    test_table = pd.DataFrame(test_rows).drop(columns=["fold"], errors="ignore")
+        model, test_row = final_model(job, trained[rec.config], folds, test)
+    test_table = _test_table(job, test_row, test)
     lr_search, curves = collect_training(study, runs)
-    info = {
+    info = run_info(job, runs, lr_search, seconds)
+    result = SweepResult(job.run_dir, table, runs, baselines, baseline_runs, rec, test_table, info)
+    write(result, model)
+    _csv(lr_search, job.run_dir / files.LR_SEARCH_FILE)
+    _csv(curves, job.run_dir / files.CURVES_FILE)
+    _csv(series_frame(job), job.run_dir / files.SERIES_FILE)
+    forecasts = forecast_frame(job, model, rec.baseline, folds[-1], test)
+    forecasts = forecasts if forecasts.empty else conform(forecasts, schema.FORECAST_COLUMNS)
+    _csv(forecasts, job.run_dir / files.FORECASTS_FILE)
+    return result
+
+
+def _test_table(job: Job, lstm_row: dict[str, object], test: Split) -> pd.DataFrame:
+    # the recommended model's test scores, then every baseline's on the same share
+    rows = [{**lstm_row, "kind": schema.LSTM_KIND}]
+    if test.val_origins.size:
+        scored = score_baselines(job.dataset, [test], job.baselines, job.progress)
+        rows += [{**r, "kind": schema.BASELINE_KIND} for r in scored]
+    return pd.DataFrame(rows).drop(columns=["fold"], errors="ignore")
+
+
+def run_info(
+    job: Job, runs: pd.DataFrame, lr_search: pd.DataFrame, seconds: float
+) -> dict[str, Any]:
+    """recommendation.json's data, spec, study, storage, environment and seconds."""
+    spec, dataset = job.spec, job.dataset
+    folds, test = job.folds
+    return {
         "data": {
             "name": dataset.name,
             "length": len(dataset),
@@ -185,23 +205,16 @@ def finish(study: optuna.Study, job: Job, seconds: float) -> SweepResult:
             "filled": dataset.filled,
             "folds": [{"train_end": s.train_end, "n": s.n} for s in folds],
             "test_start": test.train_end,
-            "scaling": spec.scaling,
-            "stop_block": describe_rule(spec.train_spec(spec.seed).stop_share),
+            "scaling": spec.split.scaling,
+            "stop_block": describe_rule(spec.train.train_spec(spec.seed).stop_share),
         },
-        "spec": {k: (list(v) if isinstance(v, tuple) else v) for k, v in spec.__dict__.items()},
+        "spec": spec.to_dict(),
         "study": job.study,
-        "storage": mask_url(job.storage) if job.storage else str(job.run_dir / "study.journal"),
+        "storage": mask_url(job.storage) if job.storage else str(job.run_dir / files.JOURNAL_FILE),
         "environment": {**environment(), "threads": _first(runs, "threads")},
         "seconds": seconds,
         "training_seconds": training_seconds(runs, lr_search),
     }
-    result = SweepResult(job.run_dir, table, runs, baselines, baseline_runs, rec, test_table, info)
-    write(result, model)
-    _csv(lr_search, job.run_dir / LR_SEARCH_FILE)
-    _csv(curves, job.run_dir / CURVES_FILE)
-    _csv(series_frame(job), job.run_dir / "series.csv")
-    _csv(forecast_frame(job, model, rec.baseline, folds[-1], test), job.run_dir / "forecasts.csv")
-    return result
 
 
 def training_seconds(runs: pd.DataFrame, lr_search: pd.DataFrame) -> float:
@@ -220,7 +233,8 @@ def series_frame(job: Job) -> pd.DataFrame:
     """The series itself, for plotting it before anything else."""
     data = job.dataset
     time = [None] * len(data) if data.time is None else [str(t) for t in data.time]
-    return pd.DataFrame({"position": range(len(data)), "time": time, "value": data.values})
+    columns = (range(len(data)), time, data.values)
+    return pd.DataFrame(dict(zip(schema.SERIES_COLUMNS, columns, strict=True)))
 
 
 def forecast_frame(
@@ -239,7 +253,8 @@ def forecast_frame(
             continue
         y = data.values[: split.n]
         X = data.features[: split.n] if data.features.shape[1] else None
-        best = next(b for b in default_baselines(spec.lags, spec.horizon) if b.name == baseline)
+        made = make_baselines(job.baselines, spec.window.lags, spec.window.horizon)
+        best = next(b for b in made if b.name == baseline)
         best.fit(y, X, train_end=split.train_end)
         frames.append(
             pd.DataFrame(
@@ -260,18 +275,25 @@ def write(result: SweepResult, model: LSTMForecaster) -> None:
     """runs.csv, summary.csv, baselines.csv, test.csv, recommendation.json and model.pt."""
     out = result.run_dir
     out.mkdir(parents=True, exist_ok=True)
-    _csv(result.runs, out / "runs.csv")
-    _csv(result.table, out / "summary.csv")
-    _csv(result.baseline_runs, out / "baselines.csv")
-    _csv(result.test, out / "test.csv")
-    with atomic_write(out / MODEL_FILE) as temp:
+    _csv(result.runs, out / files.RUNS_FILE)
+    _csv(conform(result.table, schema.SUMMARY_COLUMNS), out / files.SUMMARY_FILE)
+    _csv(
+        conform(result.baseline_runs, schema.BASELINE_RUN_COLUMNS, [schema.ERROR_COLUMN]),
+        out / files.BASELINES_FILE,
+    )
+    _csv(
+        conform(result.test, schema.TEST_COLUMNS, ["fitted", schema.ERROR_COLUMN]),
+        out / files.TEST_FILE,
+    )
+    with atomic_write(out / files.MODEL_FILE) as temp:
         model.save(temp)
     payload = {
+        files.VERSION_KEY: files.SCHEMA_VERSION,
         "recommendation": result.recommendation.to_dict(),
         "test": _records(result.test),
         **result.info,
     }
-    write_text(out / "recommendation.json", json.dumps(payload, indent=2, default=_plain))
+    write_text(out / files.RECOMMENDATION_FILE, json.dumps(payload, indent=2, default=_plain))
 
 
 def _csv(frame: pd.DataFrame, path: Path) -> None:

@@ -1,9 +1,9 @@
-"""Read a sweep's run folder back: its settings, tables, data set and configurations."""
+"""The sweep a run folder records, rebuilt to retrain its sizes: settings, data set, sizes."""
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, fields
+import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -12,73 +12,81 @@ import pandas as pd
 
 from lstmsizer.datasets import Dataset, get, load, resolve
 from lstmsizer.errors import DataError, check_int
+from lstmsizer.rundir import RunFolder, read_run
+from lstmsizer.rundir.files import MODEL_FILE, RECOMMENDATION_FILE, RUNS_FILE
 from lstmsizer.splits import Scaler, Split
 
 if TYPE_CHECKING:
-    from lstmsizer.sweep.plan import Configuration, SweepSpec
-
-RUN_FILES = ("recommendation.json", "summary.csv", "runs.csv")
-MODEL_FILE = "model.pt"
+    from lstmsizer.sweeping.plan import Configuration, SweepSpec
 
 
-@dataclass(frozen=True)
-class RunFolder:
-    """What a finished sweep wrote.
+@dataclass(frozen=True, eq=False)
+class SweepRun:
+    """A finished sweep, as diagnose retrains it.
 
     Attributes:
-        path: The run folder.
-        info: recommendation.json: keys recommendation, spec, data, ...
-        spec: The SweepSpec rebuilt from info["spec"].
-        summary: summary.csv, one row per configuration.
+        folder: The run folder as read (rundir.read_run).
+        spec: The SweepSpec rebuilt from recommendation.json's spec.
         runs: runs.csv, one row per trained model.
     """
 
-    path: Path
-    info: dict[str, Any]
+    folder: RunFolder
     spec: SweepSpec
-    summary: pd.DataFrame
     runs: pd.DataFrame
+
+    @property
+    def path(self) -> Path:
+        """The run folder."""
+        return self.folder.path
+
+    @property
+    def info(self) -> dict[str, Any]:
+        """recommendation.json's data, spec, study, environment, ..."""
+        return self.folder.info
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """summary.csv, one row per configuration."""
+        return self.folder.summary
+
+    @property
+    def recommended(self) -> str:
+        """The recommended configuration's id."""
+        return self.folder.recommendation.config
 
     @property
     def last_fold(self) -> Split:
         """The sweep's last rolling-origin fold."""
-        fold = self.info["data"]["folds"][-1]
-        return Split(int(fold["n"]), int(fold["train_end"]), self.spec.lags, self.spec.horizon)
+        fold, window = self.info["data"]["folds"][-1], self.spec.window
+        return Split(int(fold["n"]), int(fold["train_end"]), window.lags, window.horizon)
 
 
-def read_run(run_dir: str | Path) -> RunFolder:
-    """Read recommendation.json, summary.csv and runs.csv of a sweep's run folder.
+def sweep_run(run_dir: str | os.PathLike[str]) -> SweepRun:
+    """Read a sweep's run folder and rebuild the settings it ran with.
 
     Raises:
-        DataError: When a file is missing or recommendation.json lacks spec, data or
-            recommendation.
+        DataError: When it is no run folder, runs.csv is missing or unreadable, or
+            recommendation.json lacks spec or data.folds.
     """
-    from lstmsizer.sweep.plan import SweepSpec
+    from lstmsizer.sweeping.plan import SweepSpec
 
-    path = Path(run_dir)
-    missing = [name for name in RUN_FILES if not (path / name).is_file()]
-    if missing:
+    folder = read_run(run_dir)
+    if folder.runs is None:
         raise DataError(
-            f"run_dir {str(path)!r} must be a sweep run folder, but {', '.join(missing)} is missing"
+            f"run_dir {str(folder.path)!r} must be a sweep run folder with a readable "
+            f"{RUNS_FILE}, got {' '.join(folder.problems) or 'none'}"
         )
-    info = json.loads((path / "recommendation.json").read_text())
-    lacking = [k for k in ("recommendation", "spec", "data") if k not in info]
-    if lacking or "folds" not in info.get("data", {}):
+    info = folder.info
+    if "spec" not in info or "folds" not in (info.get("data") or {}):
         raise DataError(
-            f"{path / 'recommendation.json'} must have recommendation, spec and data.folds, "
+            f"{folder.path / RECOMMENDATION_FILE} must have spec and data.folds, "
             f"got keys {sorted(info)}"
         )
-    names = {f.name for f in fields(SweepSpec)}
-    plain: dict[str, Any] = {
-        k: tuple(v) if isinstance(v, list) else v for k, v in info["spec"].items()
-    }
-    spec = SweepSpec(**{k: v for k, v in plain.items() if k in names})
-    summary = pd.read_csv(path / "summary.csv")
-    runs = pd.read_csv(path / "runs.csv")
-    return RunFolder(path, info, spec, summary, runs)
+    spec = SweepSpec.from_dict(info["spec"])
+    return SweepRun(folder, spec, folder.runs)
 
 
-def run_dataset(run: RunFolder, data: Any = None) -> Dataset:
+def run_dataset(run: SweepRun, data: Any = None) -> Dataset:
     """The series a sweep ran on: ``data`` when given, else re-created from the run folder.
 
     Embedded data sets are read again by name; a synthetic one is drawn with the run's length
@@ -116,7 +124,7 @@ def run_dataset(run: RunFolder, data: Any = None) -> Dataset:
     return dataset
 
 
-def _check_matches(run: RunFolder, dataset: Dataset, hint: str) -> None:
+def _check_matches(run: SweepRun, dataset: Dataset, hint: str) -> None:
     length = int(run.info["data"]["length"])
     if len(dataset) != length:
         raise DataError(
@@ -130,7 +138,7 @@ def _check_matches(run: RunFolder, dataset: Dataset, hint: str) -> None:
     saved = LSTMForecaster.load(model_file, device="cpu").scaler_
     if saved is None:
         return
-    scaler = Scaler.fit(dataset.inputs[: run.last_fold.train_end], run.spec.scaling)
+    scaler = Scaler.fit(dataset.inputs[: run.last_fold.train_end], run.spec.split.scaling)
     same = scaler.n_columns == saved.n_columns and np.allclose(
         [scaler.offset_, scaler.scale_], [saved.offset_, saved.scale_], rtol=1e-9, atol=0
     )
@@ -168,9 +176,9 @@ def select_sizes(summary: pd.DataFrame, recommended: str, sizes: int) -> list[st
     return sorted((pool[i] for i in picks[:sizes]), key=order.index)
 
 
-def configuration(run: RunFolder, config_id: str) -> Configuration:
+def configuration(run: SweepRun, config_id: str) -> Configuration:
     """The Configuration a sweep trained under config_id, with its searched settings."""
-    from lstmsizer.sweep.plan import Configuration
+    from lstmsizer.sweeping.plan import Configuration
 
     rows = run.summary[run.summary["config"] == config_id]
     if rows.empty:
@@ -180,9 +188,9 @@ def configuration(run: RunFolder, config_id: str) -> Configuration:
         "cell": str(row["cell"]),
         "units": int(row["units"]),
         "layers": int(row["layers"]),
-        "activation": str(row.get("activation", spec.activation)),
-        "dropout": spec.dropout,
-        "init": spec.init,
+        "activation": str(row.get("activation", spec.model.activation)),
+        "dropout": spec.model.dropout,
+        "init": spec.model.init,
     }
     trained = run.runs[run.runs["config"] == config_id]
     if "lr" in trained and not trained.empty:  # the rate its runs used, chosen or searched
@@ -195,4 +203,4 @@ def configuration(run: RunFolder, config_id: str) -> Configuration:
             lr=float(first["lr"]),
             batch_size=int(first["batch_size"]),
         )
-    return Configuration(**base)
+    return Configuration.from_dict(base)

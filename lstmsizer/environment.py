@@ -1,0 +1,27 @@
+"""The versions and hardware recorded with every result (sweep, claims)."""
+
+from __future__ import annotations
+
+import platform
+
+import torch
+
+from lstmsizer.runtime import device_name
+from lstmsizer.version import __version__
+
+
+def environment() -> dict[str, object]:
+    """Versions and hardware recorded with every result.
+
+    Returns:
+        lstmsizer, torch and python versions, the CPU model and the GPU name (None without
+        CUDA), as recommendation.json and claims.json hold them.
+    """
+    gpu = device_name(torch.device("cuda")) if torch.cuda.is_available() else None
+    return {
+        "lstmsizer": __version__,
+        "torch": torch.__version__,
+        "python": platform.python_version(),
+        "cpu": device_name(torch.device("cpu")),
+        "gpu": gpu,
+    }
