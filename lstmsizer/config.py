@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from collections.abc import Iterable
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from lstmsizer.errors import check, check_choice, check_int
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 Cell = Literal["lstm", "gru", "rnn"]
 Init = Literal["keras", "torch"]
 Loss = Literal["mse", "mae", "huber"]
 Scaling = Literal["minmax", "standard", "none"]
+S = TypeVar("S", bound="DataclassInstance")
 
 CELLS: tuple[str, ...] = ("lstm", "gru", "rnn")
 INITS: tuple[str, ...] = ("keras", "torch")
@@ -173,3 +178,19 @@ class SplitSpec:
     def __post_init__(self) -> None:
         check(0 <= self.val_fraction < 1, "val_fraction", "must be in [0, 1)", self.val_fraction)
         check_choice("scaling", self.scaling, SCALINGS)
+
+
+def named(source: object, names: Iterable[str]) -> dict[str, Any]:
+    """source's attributes of these names, by name, in the order given."""
+    return {name: getattr(source, name) for name in names}
+
+
+def spec_from(cls: type[S], source: Any, **given: Any) -> S:
+    """A spec made of the fields of source (a dataclass) named as its own, then of given.
+
+    Option records name their fields as the specs they make, so a spec is made from them
+    without listing every field twice; given sets the rest, or replaces a field of source.
+    """
+    own = {f.name for f in fields(source)}
+    shared = (f.name for f in fields(cls) if f.name in own)
+    return cls(**{**named(source, shared), **given})

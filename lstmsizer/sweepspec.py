@@ -20,6 +20,7 @@ from lstmsizer.config import (
     SplitSpec,
     TrainSpec,
     WindowSpec,
+    spec_from,
 )
 from lstmsizer.errors import check, check_choice, check_int
 
@@ -163,18 +164,8 @@ class ProtocolSpec:
 
     def train_spec(self, seed: int, **changes: Any) -> TrainSpec:
         """The training loop settings of one run; changes are a configuration's own (lr...)."""
-        spec = TrainSpec(
-            epochs=self.epochs,
-            batch_size=self.batch_size,
-            lr=LR_CANDIDATES[0] if self.lr == "auto" else float(self.lr),
-            patience=self.patience,
-            min_epochs=self.min_epochs,
-            lr_patience=self.lr_patience,
-            stop_fraction=self.stop_fraction,
-            restarts=self.restarts,
-            seed=seed,
-            progress=False,
-        )
+        lr = LR_CANDIDATES[0] if self.lr == "auto" else float(self.lr)
+        spec = spec_from(TrainSpec, self, lr=lr, seed=seed, progress=False)
         return dataclasses.replace(spec, **changes) if changes else spec
 
 

@@ -144,6 +144,10 @@ def test_depth_rule_needs_deep_better_by_the_margin() -> None:
     assert depth_verdict(iv(-0.02, -0.05, 0.01), deep, wide, means)[0] == CANNOT_TELL
     verdict, evidence = depth_verdict(iv(0.0, -0.005, 0.004), deep, wide, means)
     assert verdict == NOT_SUPPORTED and "-0.5%" in evidence  # a tight tie: deep does not beat
+    assert evidence == (
+        "validation RMSE 3-layer LSTM(16) 10 vs LSTM(36) 11, a change of 0% (90% CI -0.5% to "
+        "0.4%) over 6 seed x fold pairs: the whole interval is on the other side of the threshold"
+    )
     assert depth_verdict(iv(math.nan, math.nan, math.nan), deep, wide, means)[0] == CANNOT_TELL
 
 
@@ -162,6 +166,13 @@ def test_linear_series_rule() -> None:
         iv(0.04, 0.02, 0.06), "LSTM(8)", "ARIMA", (1.05, 1.01)
     )
     assert verdict == SUPPORTED and "ARIMA" in evidence and "LSTM(8)" in evidence
+    assert evidence == (
+        "on a linear AR series, best LSTM LSTM(8) RMSE 1.05 vs best baseline ARIMA 1.01, a "
+        "change of 4% (90% CI 2% to 6%) over 6 seed x fold pairs: the whole interval is on the "
+        "claim's side of the threshold"
+    )
+    missing = linear_series_verdict(iv(math.nan, math.nan, math.nan), "LSTM(8)", "ARIMA", (1, 1))
+    assert missing == (CANNOT_TELL, "LSTM(8) or ARIMA has no validation RMSE")
     assert linear_series_verdict(iv(-0.2, -0.3, -0.1), "LSTM(8)", "ARIMA", (0.8, 1.0))[0] == (
         NOT_SUPPORTED
     )

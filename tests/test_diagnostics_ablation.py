@@ -10,7 +10,7 @@ import torch
 
 from lstmsizer.config import ModelSpec, TrainSpec, WindowSpec
 from lstmsizer.datasets import get
-from lstmsizer.diagnostics import head_ablation, unit_ablation
+from lstmsizer.diagnostics import Probe, head_ablation, unit_ablation
 from lstmsizer.errors import OptionError
 from lstmsizer.forecaster import LSTMForecaster
 from lstmsizer.metrics import rmse
@@ -33,7 +33,7 @@ def test_base_rmse_is_the_forecasters_rmse_on_the_original_scale(
     fitted: tuple[LSTMForecaster, np.ndarray],
 ) -> None:
     model, y = fitted
-    found = unit_ablation(model, y, ORIGINS)
+    found = unit_ablation(Probe(model, y, ORIGINS))
     expected = rmse(y[ORIGINS], model.predict(y, ORIGINS)[:, 0])
     assert found.base_rmse == pytest.approx(expected, rel=1e-5)
     assert found.removal_rmse[0] == found.base_rmse
@@ -50,7 +50,7 @@ def test_a_unit_the_head_ignores_changes_nothing_and_goes_first(
     assert model.net_ is not None
     with torch.no_grad():
         model.net_.head.weight[:, 3] = 0.0
-    found = unit_ablation(model, y, ORIGINS)
+    found = unit_ablation(Probe(model, y, ORIGINS))
     assert found.rmse_delta[3] == 0.0
     assert found.importance[3] == 0.0
     assert found.order[0] == 3
@@ -63,7 +63,7 @@ def test_zeroing_a_head_column_is_zeroing_the_unit(
     fitted: tuple[LSTMForecaster, np.ndarray],
 ) -> None:
     model, y = fitted
-    before = unit_ablation(model, y, ORIGINS)
+    before = unit_ablation(Probe(model, y, ORIGINS))
     assert model.net_ is not None
     with torch.no_grad():
         model.net_.head.weight[:, 1] = 0.0

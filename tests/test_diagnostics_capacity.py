@@ -12,6 +12,7 @@ import torch
 from lstmsizer.config import ModelSpec, TrainSpec, WindowSpec
 from lstmsizer.datasets import get
 from lstmsizer.diagnostics import (
+    Probe,
     covariance_spectrum,
     model_capacity,
     participation_ratio,
@@ -142,7 +143,7 @@ def test_capacity_of_a_fitted_forecaster_reads_every_layer(
     fitted: tuple[LSTMForecaster, np.ndarray],
 ) -> None:
     model, y = fitted
-    found = model_capacity(model, y, np.arange(96, 120))
+    found = model_capacity(Probe(model, y, np.arange(96, 120)))
     assert found.windows == 24 and found.cell == "lstm" and found.activation == "tanh"
     assert [layer.layer for layer in found.layers] == [1, 2]
     for layer in found.layers:
@@ -170,11 +171,11 @@ def test_capacity_rejects_an_unfitted_model_and_bad_origins(
 ) -> None:
     model, y = fitted
     with pytest.raises(NotFittedError):
-        model_capacity(LSTMForecaster(WindowSpec(4)), y, [10])
+        model_capacity(Probe(LSTMForecaster(WindowSpec(4)), y, [10]))
     with pytest.raises(OptionError, match="origins"):
-        model_capacity(model, y, [2])
+        model_capacity(Probe(model, y, [2]))
     with pytest.raises(DataError, match="origins"):
-        model_capacity(model, y, [120])  # no target to score after the end
+        model_capacity(Probe(model, y, [120]))  # no target to score after the end
 
 
 def test_final_states_are_the_same_in_chunks(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -72,6 +72,12 @@ def test_each_stack_meets_the_one_layer_width_nearest_in_parameters() -> None:
     assert abs(d.mean()) <= d.std(ddof=1) / 2 and pair.verdict == "tie"
     assert (found.deep_better, found.wide_better, found.ties) == (1, 1, 1)
     json.dumps(found.to_dict(), allow_nan=False)
+    # each side's fields are its summary row's, seconds per run
+    assert (pair.deep_config, pair.deep_layers, pair.deep_units) == ("lstm-u4-l3", 3, 4)
+    assert (pair.deep_parameters, pair.deep_mean_rmse, pair.deep_se_rmse) == (240, 2.01, 0.1)
+    assert (pair.wide_units, pair.wide_parameters) == (8, 180)
+    assert (pair.wide_mean_rmse, pair.wide_se_rmse) == (2.0, 0.1)
+    assert (pair.deep_seconds, pair.wide_seconds) == (1.0, 2.0)
 
 
 def test_without_runs_or_scores_the_verdict_is_unknown_and_missing_columns_an_error() -> None:

@@ -11,7 +11,7 @@ import torch
 
 from lstmsizer.config import ModelSpec, TrainSpec, WindowSpec
 from lstmsizer.datasets import get
-from lstmsizer.diagnostics import gradient_profile, model_gradients
+from lstmsizer.diagnostics import Probe, gradient_profile, model_gradients
 from lstmsizer.diagnostics.gradients import hidden_gradients_by_lag, saliency_by_lag, unrolled
 from lstmsizer.forecaster import LSTMForecaster
 from lstmsizer.models import ForecastNet
@@ -123,9 +123,9 @@ def test_gradients_at_init_use_the_starting_weights_and_keep_the_rng() -> None:
     model = LSTMForecaster(WindowSpec(5), ModelSpec(units=4), train).fit(data.values, train_end=80)
     origins = np.arange(80, 100)
     state = torch.get_rng_state()
-    init = model_gradients(model, data.values, origins, at_init=True)
+    init = model_gradients(Probe(model, data.values, origins), at_init=True)
     assert torch.equal(torch.get_rng_state(), state)
-    trained = model_gradients(model, data.values, origins)
+    trained = model_gradients(Probe(model, data.values, origins))
     assert init.stage == "init" and trained.stage == "trained"
     torch.manual_seed(4)
     fresh = ForecastNet(1, ModelSpec(units=4))

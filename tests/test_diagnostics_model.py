@@ -17,7 +17,7 @@ from torch import nn
 
 from lstmsizer.config import ModelSpec, TrainSpec, WindowSpec
 from lstmsizer.datasets import get
-from lstmsizer.diagnostics import diagnose_model
+from lstmsizer.diagnostics import Probe, diagnose_model
 from lstmsizer.forecaster import LSTMForecaster
 
 torch.set_num_threads(1)
@@ -104,7 +104,7 @@ def _data() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def test_diagnose_model_matches_a_torch_reference(fitted: LSTMForecaster) -> None:
     y, X, origins = _data()
-    found = diagnose_model(fitted, y, origins, X)
+    found = diagnose_model(Probe(fitted, y, origins, X))
     ref = _reference(fitted, y, X, origins)
     target = y[origins[:, None] + np.arange(HORIZON)]
     base = _rmse(ref.forecast, target)
@@ -142,7 +142,7 @@ def test_gradients_at_init_are_those_of_the_weights_training_started_from(
     # a rate of 1e-30 moves no float32 weight: this twin's net is the one training started from
     start = _forecaster(dataclasses.replace(TRAIN, epochs=1, lr=1e-30))
     y, X, origins = _data()
-    init = diagnose_model(fitted, y, origins, X, at_init=True).gradients_init
+    init = diagnose_model(Probe(fitted, y, origins, X), at_init=True).gradients_init
     ref = _reference(start, y, X, origins)
     assert init is not None and init.stage == "init"
     np.testing.assert_allclose(init.saliency, ref.saliency, rtol=1e-4)
@@ -152,7 +152,7 @@ def test_gradients_at_init_are_those_of_the_weights_training_started_from(
 
 def test_diagnose_model_is_plain_json(fitted: LSTMForecaster) -> None:
     y, X, origins = _data()
-    found = diagnose_model(fitted, y, origins, X, at_init=True)
+    found = diagnose_model(Probe(fitted, y, origins, X), at_init=True)
     assert (found.model, found.cell, found.units, found.layers) == ("GRU(5)", "gru", 5, 1)
     assert found.lags == LAGS and found.activation == "tanh"
     plain = found.to_dict()

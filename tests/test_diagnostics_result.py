@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
-from lstmsizer.diagnostics.result import Result, plain, ratio
+from lstmsizer.diagnostics.result import Result, ratio
 
 
 @dataclass(frozen=True)
@@ -40,12 +39,6 @@ def test_to_dict_gives_plain_json_ready_values() -> None:
     }
     assert type(out["count"]) is int
     json.dumps(out, allow_nan=False)
-
-
-def test_plain_handles_arrays_mappings_and_paths() -> None:
-    assert plain(np.array([1.0, np.nan])) == [1.0, None]
-    assert plain({1: Path("a/b")}) == {"1": "a/b"}
-    assert plain(np.bool_(True)) is True
 
 
 def test_ratio_is_nan_when_undefined() -> None:

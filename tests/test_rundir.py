@@ -25,6 +25,7 @@ from lstmsizer.rundir import (
     read_run,
 )
 from lstmsizer.rundir import files as names
+from lstmsizer.rundir.convert import plain
 from lstmsizer.rundir.sweep import (
     BASELINE_RUN_COLUMNS,
     CURVE_COLUMNS,
@@ -272,6 +273,13 @@ def test_an_unknown_version_is_refused(
     (copy / "recommendation.json").write_text(json.dumps({**payload, "schema_version": version}))
     with pytest.raises(DataError, match=f"schema_version must be .*{words}"):
         read_run(copy)
+
+
+def test_plain_handles_arrays_mappings_and_paths() -> None:
+    assert plain(np.array([1.0, np.nan])) == [1.0, None]
+    assert plain({1: Path("a/b")}) == {"1": "a/b"}
+    assert plain(np.bool_(True)) is True
+    assert plain((np.float32(2.5), -math.inf)) == [2.5, None]
 
 
 def test_conform_checks_the_columns() -> None:

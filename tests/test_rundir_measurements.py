@@ -17,11 +17,11 @@ from lstmsizer.claims.experiments import SPEED, make_claim
 from lstmsizer.claims.result import figure
 from lstmsizer.config import ModelSpec, TrainSpec, WindowSpec
 from lstmsizer.datasets import get
-from lstmsizer.diagnostics import deep_vs_wide, diagnose_model
-from lstmsizer.diagnostics.result import plain
+from lstmsizer.diagnostics import Probe, deep_vs_wide, diagnose_model
 from lstmsizer.errors import DataError
 from lstmsizer.forecaster import LSTMForecaster
 from lstmsizer.intervals import Interval
+from lstmsizer.rundir.convert import plain
 from lstmsizer.rundir.measurements import (
     CapacityResult,
     Claim,
@@ -79,7 +79,7 @@ def diagnosed() -> dict[str, Any]:
     train = TrainSpec(epochs=2, seed=0, progress=False)
     model = LSTMForecaster(WindowSpec(4), ModelSpec(units=3, layers=2), train)
     model.fit(data.values, train_end=60)
-    found = diagnose_model(model, data.values, np.arange(60, 80), at_init=True)
+    found = diagnose_model(Probe(model, data.values, np.arange(60, 80)), at_init=True)
     return _json(plain(found))
 
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from lstmsizer.config import ModelSpec, WindowSpec
+from lstmsizer.config import ModelSpec, TrainSpec, WindowSpec
 from lstmsizer.datasets import get
 from lstmsizer.errors import OptionError
 from lstmsizer.sweeping import FoldSpec, GridSpec, LayerSpec, ProtocolSpec, SearchSpec, SweepSpec
@@ -175,3 +175,17 @@ def test_a_study_resumes_whatever_settings_its_search_never_read() -> None:
         check_fingerprint({**DEFAULT_RECORD, "units": [2, 4]}, SweepSpec().to_dict(), "s")
     with pytest.raises(OptionError, match="search='tpe' there"):
         check_fingerprint(tpe, SweepSpec().to_dict(), "s")
+
+
+def test_the_protocol_makes_each_run_s_training_settings_field_for_field() -> None:
+    protocol = ProtocolSpec(
+        epochs=9, patience=4, min_epochs=2, lr_patience=3, stop_fraction=0.2, restarts=1,
+        batch_size=8,
+    )  # fmt: skip
+    expected = TrainSpec(
+        epochs=9, batch_size=8, lr=1e-3, patience=4, min_epochs=2, lr_patience=3,
+        stop_fraction=0.2, restarts=1, seed=5, progress=False,
+    )  # fmt: skip
+    assert protocol.train_spec(5) == expected  # lr auto: the first candidate rate
+    assert ProtocolSpec(lr=0.02).train_spec(1).lr == 0.02
+    assert ProtocolSpec().train_spec(1, lr=0.5, epochs=3).lr == 0.5

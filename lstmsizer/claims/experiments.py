@@ -18,9 +18,8 @@ from lstmsizer.claims.result import FULL, Claim, Settings, figure
 from lstmsizer.claims.timing import PRECISE, PairTiming, time_pairs
 from lstmsizer.config import WindowSpec
 from lstmsizer.datasets import Dataset
-from lstmsizer.diagnostics import memory_length, model_gradients
+from lstmsizer.diagnostics import Probe, memory_length, model_gradients
 from lstmsizer.diagnostics.memory import width_ranks
-from lstmsizer.diagnostics.result import plain
 from lstmsizer.forecaster import LSTMForecaster
 from lstmsizer.intervals import (
     Interval,
@@ -29,6 +28,7 @@ from lstmsizer.intervals import (
     ratio_interval,
     widen_ratio,
 )
+from lstmsizer.rundir.convert import plain
 from lstmsizer.splits import Split, rolling_origin_folds, train_val_split
 from lstmsizer.sweepspec import FoldSpec, SweepSpec
 from lstmsizer.training import resolve_device
@@ -212,7 +212,7 @@ def wide_layers_make_gradients_vanish(ctx: Context) -> Claim:
     seeds = range(ctx.seed, ctx.seed + s.gradient_init_seeds)
     init = {u: [_init_ratio(fitted[u][0][1], k, y, split, X) for k in seeds] for u in fitted}
     trained = {
-        u: [model_gradients(m, y, split.val_origins, X).saliency_ratio for _, m in fitted[u]]
+        u: [model_gradients(Probe(m, y, split.val_origins, X)).saliency_ratio for _, m in fitted[u]]
         for u in fitted
     }
     at_init = ratio_interval(np.log(np.divide(init[wide], init[narrow])))
@@ -232,7 +232,7 @@ def _init_ratio(
     """Saliency ratio of the weights seed would initialise (the fitted scaler, no training)."""
     twin = copy.copy(model)
     twin.train = dataclasses.replace(model.train, seed=seed)
-    return model_gradients(twin, y, split.val_origins, X, at_init=True).saliency_ratio
+    return model_gradients(Probe(twin, y, split.val_origins, X), at_init=True).saliency_ratio
 
 
 def epochs_of(model: LSTMForecaster) -> int:

@@ -212,13 +212,9 @@ def depth_verdict(
 ) -> Verdict:
     """Stacking beats width at an equal budget: the paired RMSE change of deep over wide,
     (deep - wide) / wide, against DEPTH_NEEDS (deep at least RMSE_MARGIN better)."""
-    if math.isnan(difference.estimate):
-        return CANNOT_TELL, f"{deep} or {wide} has no validation RMSE (every run failed)"
-    verdict = decide(difference, DEPTH_NEEDS)
-    return verdict, (
-        f"validation RMSE {deep} {means[0]:.4g} vs {wide} {means[1]:.4g}, a change of "
-        f"{_percent(difference)} over {difference.n} seed x fold pairs: {_why(verdict)}"
-    )
+    missing = f"{deep} or {wide} has no validation RMSE (every run failed)"
+    compared = f"validation RMSE {deep} {means[0]:.4g} vs {wide} {means[1]:.4g}"
+    return _paired_change(difference, DEPTH_NEEDS, missing, compared)
 
 
 def linear_unit_verdict(
@@ -241,11 +237,20 @@ def linear_series_verdict(
 ) -> Verdict:
     """A linear series needs no LSTM: the best LSTM's paired RMSE change over the best
     baseline's on a linear AR series, against NO_LSTM_NEEDS."""
-    if math.isnan(change.estimate):
-        return CANNOT_TELL, f"{lstm} or {baseline} has no validation RMSE"
-    verdict = decide(change, NO_LSTM_NEEDS)
-    return verdict, (
+    compared = (
         f"on a linear AR series, best LSTM {lstm} RMSE {means[0]:.4g} vs best baseline "
-        f"{baseline} {means[1]:.4g}, a change of {_percent(change)} over {change.n} "
-        f"seed x fold pairs: {_why(verdict)}"
+        f"{baseline} {means[1]:.4g}"
+    )
+    missing = f"{lstm} or {baseline} has no validation RMSE"
+    return _paired_change(change, NO_LSTM_NEEDS, missing, compared)
+
+
+def _paired_change(change: Interval, needs: Threshold, missing: str, compared: str) -> Verdict:
+    """A paired RMSE change against needs, with its evidence after the compared RMSEs."""
+    if math.isnan(change.estimate):
+        return CANNOT_TELL, missing
+    verdict = decide(change, needs)
+    return verdict, (
+        f"{compared}, a change of {_percent(change)} over {change.n} seed x fold pairs: "
+        f"{_why(verdict)}"
     )

@@ -137,7 +137,7 @@ def _diagnose_run(
 def _diagnose_model(
     model: str, data: str | None, source: DataOptions, val_fraction: float
 ) -> ModelDiagnostics:
-    from lstmsizer.diagnostics import diagnose_model
+    from lstmsizer.diagnostics import Probe, diagnose_model
     from lstmsizer.forecaster import LSTMForecaster
     from lstmsizer.splits import train_val_split
 
@@ -148,7 +148,7 @@ def _diagnose_model(
     series = source.load(data)
     origins = train_val_split(len(series), forecaster.window, val_fraction).val_origins
     X = series.features if series.features.shape[1] else None
-    return diagnose_model(forecaster, series.values, origins, X, at_init=True)
+    return diagnose_model(Probe(forecaster, series.values, origins, X), at_init=True)
 
 
 def _g(value: float | None, spec: str = ".3g") -> str:

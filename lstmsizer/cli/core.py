@@ -40,6 +40,7 @@ from lstmsizer.config import (
     SplitSpec,
     TrainSpec,
     WindowSpec,
+    spec_from,
 )
 
 if TYPE_CHECKING:
@@ -91,23 +92,10 @@ class FitOptions:
 
     def specs(self, progress: bool | None) -> tuple[WindowSpec, ModelSpec, TrainSpec, SplitSpec]:
         """The four specs fit_and_score takes, each checked as it is made."""
-        window = WindowSpec(lags=self.lags, horizon=self.horizon)
-        shape = (self.cell, self.units, self.layers)
-        model = ModelSpec(*shape, self.activation, self.dropout, self.init)
-        train = TrainSpec(
-            epochs=self.epochs,
-            batch_size=self.batch_size,
-            lr=self.lr,
-            loss=self.loss,
-            patience=self.patience,
-            min_epochs=self.min_epochs,
-            lr_patience=self.lr_patience,
-            restarts=self.restarts,
-            seed=self.seed,
-            threads=self.threads,
-            progress=progress,
-        )
-        split = SplitSpec(val_fraction=self.val_fraction, scaling=self.scaling)
+        window = spec_from(WindowSpec, self)
+        model = spec_from(ModelSpec, self)
+        train = spec_from(TrainSpec, self, progress=progress)
+        split = spec_from(SplitSpec, self)
         return window, model, train, split
 
 

@@ -21,9 +21,10 @@ if TYPE_CHECKING:
 console = Console(highlight=False)  # results go to stdout; progress bars go to stderr
 
 
-def option(help: str, shown: str | bool = True, *names: str) -> Any:
-    """A Typer option with its help text; shown is the default as the help states it."""
-    return typer.Option(*names, help=help, show_default=shown)
+def option(help: str, shown: str | bool = True, *names: str, envvar: str | None = None) -> Any:
+    """A Typer option with its help text; shown is the default as the help states it, and
+    envvar the environment variable that sets it, if any."""
+    return typer.Option(*names, help=help, show_default=shown, envvar=envvar)
 
 
 Progress = Annotated[bool | None, option("Progress bar on stderr.", "when stderr is a terminal")]

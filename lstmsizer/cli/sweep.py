@@ -6,8 +6,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal, cast
 
-import typer
-
 from lstmsizer.cli.app import app
 from lstmsizer.cli.options import (
     Activation,
@@ -25,7 +23,7 @@ from lstmsizer.cli.options import (
     option,
 )
 from lstmsizer.cli.render import column, print_json, records, table
-from lstmsizer.config import Cell, WindowSpec
+from lstmsizer.config import Cell, WindowSpec, spec_from
 from lstmsizer.errors import OptionError
 from lstmsizer.sweepspec import (
     LR_CANDIDATES,
@@ -115,16 +113,9 @@ class SweepOptions:
         grid = GridSpec(ints("units", self.units), ints("layers", self.layers), cells)
         tpe = SearchSpec(self.trials, cells)
         model = LayerSpec(self.activation, self.dropout)
-        train = ProtocolSpec(
-            epochs=self.epochs,
-            patience=self.patience or None,
-            min_epochs=self.min_epochs,
-            lr_patience=self.lr_patience or None,
-            stop_fraction=self.stop_fraction,
-            restarts=self.restarts,
-            batch_size=self.batch_size,
-            lr=learning_rate(self.lr),
-        )
+        # 0 on the command line turns a patience off, which ProtocolSpec says with None
+        off = {"patience": self.patience or None, "lr_patience": self.lr_patience or None}
+        train = spec_from(ProtocolSpec, self, **off, lr=learning_rate(self.lr))
         split = FoldSpec(self.folds, self.test)
         space = grid if self.search == GridSpec.search else tpe
         return SweepSpec(window, space, model, train, split, self.seeds, self.seed)
@@ -132,9 +123,9 @@ class SweepOptions:
 
 Storage = Annotated[
     str | None,
-    typer.Option(
-        help="Optuna storage: postgresql://... to share a study among machines.",
-        show_default="a journal file in the run folder",
+    option(
+        "Optuna storage: postgresql://... to share a study among machines.",
+        "a journal file in the run folder",
         envvar="LSTMSIZER_STORAGE",
     ),
 ]

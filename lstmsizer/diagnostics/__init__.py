@@ -14,6 +14,7 @@ from lstmsizer.diagnostics.capacity import (
 from lstmsizer.diagnostics.depth import DepthPair, DepthResult, deep_vs_wide
 from lstmsizer.diagnostics.gradients import GradientProfile, gradient_profile, model_gradients
 from lstmsizer.diagnostics.gradnorms import Explosion, GradientNormLog, GradientNormRecorder
+from lstmsizer.diagnostics.inputs import Probe
 from lstmsizer.diagnostics.memory import (
     MemoryResult,
     MemoryRun,
@@ -43,6 +44,7 @@ __all__ = [
     "MemoryResult",
     "MemoryRun",
     "ModelDiagnostics",
+    "Probe",
     "RunDiagnostics",
     "SizeDiagnostics",
     "covariance_spectrum",

@@ -9,10 +9,10 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from lstmsizer.diagnostics.capacity import final_states
-from lstmsizer.diagnostics.inputs import fitted_net, model_windows
+from lstmsizer.diagnostics.inputs import Probe, Windows, fitted_net
 from lstmsizer.diagnostics.result import Result, floats
 from lstmsizer.errors import check
-from lstmsizer.forecaster import LSTMForecaster
+from lstmsizer.models import ForecastNet
 from lstmsizer.splits import Scaler
 
 ABLATION_TOLERANCE = 0.01
@@ -92,9 +92,10 @@ def head_ablation(
         return scaled if scaler is None else scaler.inverse_transform(scaled, column=0)
 
     base = h @ w.T + np.asarray(bias, dtype=np.float64)  # (N, U) @ (U, H) -> (N, H)
-    delta, importance = _one_at_a_time(h, w, base, true, original)
+    head = _Head(h, w, base, true, original)
+    delta, importance = head.one_at_a_time()
     order = np.lexsort((np.arange(units), importance))
-    curve = _removal_curve(h, w, base, true, original, order)
+    curve = head.removal_curve(order)
     base_rmse = curve[0]
     rise = np.asarray(curve) - base_rmse
     ok = (rise < tolerance * base_rmse) | (rise <= 0)
@@ -120,63 +121,56 @@ Original = Callable[[NDArray[np.float64]], NDArray[np.float64]]
 """Head outputs (N, H) back to the original scale."""
 
 
-def _one_at_a_time(
-    h: NDArray[np.float64],
-    w: NDArray[np.float64],
-    base: NDArray[np.float64],
-    true: NDArray[np.float64],
-    original: Original,
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Per unit removed alone: the RMSE change, and the RMS change of the forecasts."""
-    base_orig = original(base)
-    base_rmse = _rmse(base_orig, true)
-    delta, importance = np.zeros(h.shape[1]), np.zeros(h.shape[1])
-    for j in range(h.shape[1]):
-        # subtracting an exact zero leaves base unchanged: a unit the head ignores has delta 0
-        ablated = original(base - h[:, j, None] * w[None, :, j])  # (N, H)
-        delta[j] = _rmse(ablated, true) - base_rmse
-        importance[j] = np.sqrt(np.mean((ablated - base_orig) ** 2))
-    return delta, importance
+@dataclass(frozen=True)
+class _Head:
+    """A linear head's forecasts (N, H) from states h (N, U) and weight w (H, U), scaled, and
+    the targets true (N, H) on the original scale."""
+
+    h: NDArray[np.float64]
+    w: NDArray[np.float64]
+    base: NDArray[np.float64]
+    true: NDArray[np.float64]
+    original: Original
+
+    def one_at_a_time(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Per unit removed alone: the RMSE change, and the RMS change of the forecasts."""
+        h, w, base, true, original = self.h, self.w, self.base, self.true, self.original
+        base_orig = original(base)
+        base_rmse = _rmse(base_orig, true)
+        delta, importance = np.zeros(h.shape[1]), np.zeros(h.shape[1])
+        for j in range(h.shape[1]):
+            # subtracting an exact zero leaves base unchanged: a unit the head ignores has delta 0
+            ablated = original(base - h[:, j, None] * w[None, :, j])  # (N, H)
+            delta[j] = _rmse(ablated, true) - base_rmse
+            importance[j] = np.sqrt(np.mean((ablated - base_orig) ** 2))
+        return delta, importance
+
+    def removal_curve(self, order: NDArray[np.int64]) -> list[float]:
+        """RMSE of the full model, then after removing the first k units of order, k = 1 .. U."""
+        h, w, true, original = self.h, self.w, self.true, self.original
+        curve, pred = [_rmse(original(self.base), true)], self.base.copy()
+        for j in order:
+            pred -= h[:, j, None] * w[None, :, j]
+            curve.append(_rmse(original(pred), true))
+        return curve
 
 
-def _removal_curve(
-    h: NDArray[np.float64],
-    w: NDArray[np.float64],
-    base: NDArray[np.float64],
-    true: NDArray[np.float64],
-    original: Original,
-    order: NDArray[np.int64],
-) -> list[float]:
-    """RMSE of the full model, then after removing the first k units of order, k = 1 .. U."""
-    curve, pred = [_rmse(original(base), true)], base.copy()
-    for j in order:
-        pred -= h[:, j, None] * w[None, :, j]
-        curve.append(_rmse(original(pred), true))
-    return curve
-
-
-def unit_ablation(
-    model: LSTMForecaster,
-    y: ArrayLike,
-    origins: ArrayLike,
-    X: ArrayLike | None = None,
-    *,
-    tolerance: float = ABLATION_TOLERANCE,
-) -> AblationResult:
+def unit_ablation(probe: Probe, *, tolerance: float = ABLATION_TOLERANCE) -> AblationResult:
     """Ablate each unit of a fitted forecaster's last layer on the windows before origins.
 
     Args:
-        model: A fitted LSTMForecaster.
-        y: Target series (T,).
-        origins: Forecast origins, usually the validation origins; every horizon must lie in y.
-        X: Extra features (T, F) as given to fit, or None.
+        probe: The fitted forecaster, the series and the origins.
         tolerance: Largest relative RMSE increase allowed while removing units.
 
     Returns:
         AblationResult, scored on the original scale.
     """
-    net = fitted_net(model)
-    windows = model_windows(model, y, origins, X)
+    net = fitted_net(probe.model)
+    return net_ablation(net, probe.windows(), tolerance)
+
+
+def net_ablation(net: ForecastNet, windows: Windows, tolerance: float) -> AblationResult:
+    """head_ablation of a network's last-layer final states on windows, its head's weights."""
     last = final_states(net, windows.x)[-1]  # (N, U)
     weight = net.head.weight.detach().double().cpu().numpy()  # (H, U)
     bias = net.head.bias.detach().double().cpu().numpy()

@@ -6,10 +6,9 @@ import numpy as np
 import torch
 from numpy.typing import ArrayLike, NDArray
 
-from lstmsizer.diagnostics.inputs import fitted_net, model_windows
+from lstmsizer.diagnostics.inputs import Probe, fitted_net
 from lstmsizer.diagnostics.result import floats
 from lstmsizer.errors import OptionError, check
-from lstmsizer.forecaster import LSTMForecaster
 from lstmsizer.models import ForecastNet
 from lstmsizer.rundir.measurements import CapacityResult, LayerCapacity
 
@@ -143,25 +142,15 @@ def net_capacity(
     return CapacityResult(int(x.shape[0]), spec.cell, spec.activation, dead_tolerance, layers)
 
 
-def model_capacity(
-    model: LSTMForecaster,
-    y: ArrayLike,
-    origins: ArrayLike,
-    X: ArrayLike | None = None,
-    *,
-    dead_tolerance: float = DEAD_TOLERANCE,
-) -> CapacityResult:
+def model_capacity(probe: Probe, *, dead_tolerance: float = DEAD_TOLERANCE) -> CapacityResult:
     """How many hidden dimensions a fitted forecaster uses on the windows before origins.
 
     Args:
-        model: A fitted LSTMForecaster.
-        y: Target series (T,).
-        origins: Forecast origins, usually the validation origins.
-        X: Extra features (T, F) as given to fit, or None.
+        probe: The fitted forecaster, the series and the origins.
         dead_tolerance: See DEAD_TOLERANCE.
 
     Returns:
         CapacityResult with one LayerCapacity per layer.
     """
-    net = fitted_net(model)
-    return net_capacity(net, model_windows(model, y, origins, X).x, dead_tolerance)
+    net = fitted_net(probe.model)
+    return net_capacity(net, probe.windows().x, dead_tolerance)

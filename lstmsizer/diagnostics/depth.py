@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
 from lstmsizer import deepwide
+from lstmsizer.config import named
 from lstmsizer.deepwide import Candidate, Pair, candidates, equal_budget_pairs
 from lstmsizer.diagnostics.result import Result
 from lstmsizer.errors import DataError
@@ -39,23 +41,20 @@ def _seconds_per_run(row: pd.Series) -> float:
     return float(row["seconds"]) / runs
 
 
+def _side(name: str, candidate: Candidate, row: pd.Series) -> dict[str, Any]:
+    """DepthPair's fields of one side (name deep or wide), but the deep side's layers."""
+    facts = named(candidate, ("config", "units", "parameters", "mean_rmse"))
+    facts.update(se_rmse=float(row["se_rmse"]), seconds=_seconds_per_run(row))
+    return {f"{name}_{key}": value for key, value in facts.items()}
+
+
 def depth_pair(pair: Pair[Candidate], rows: Mapping[str, pd.Series]) -> DepthPair:
     """The record of one pair, with each side's summary row (rows, by config id)."""
     deep, wide = rows[pair.deep.config], rows[pair.wide.config]
     return DepthPair(
-        deep_config=pair.deep.config,
+        **_side("deep", pair.deep, deep),
         deep_layers=pair.deep.layers,
-        deep_units=pair.deep.units,
-        deep_parameters=pair.deep.parameters,
-        deep_mean_rmse=pair.deep.mean_rmse,
-        deep_se_rmse=float(deep["se_rmse"]),
-        deep_seconds=_seconds_per_run(deep),
-        wide_config=pair.wide.config,
-        wide_units=pair.wide.units,
-        wide_parameters=pair.wide.parameters,
-        wide_mean_rmse=pair.wide.mean_rmse,
-        wide_se_rmse=float(wide["se_rmse"]),
-        wide_seconds=_seconds_per_run(wide),
+        **_side("wide", pair.wide, wide),
         difference=pair.difference.diff,
         se_difference=pair.difference.se,
         verdict=pair.difference.verdict,

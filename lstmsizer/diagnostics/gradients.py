@@ -7,13 +7,12 @@ from collections.abc import Callable
 import numpy as np
 import torch
 import torch.nn.functional as F
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import NDArray
 from torch import Tensor
 
 from lstmsizer.cells import ACTIVATION_FUNCTIONS, Activation
-from lstmsizer.diagnostics.inputs import fitted_net, initial_net, model_windows
+from lstmsizer.diagnostics.inputs import Probe, fitted_net, initial_net
 from lstmsizer.diagnostics.result import floats, ratio
-from lstmsizer.forecaster import LSTMForecaster
 from lstmsizer.models import ForecastNet
 from lstmsizer.rundir.measurements import GradientProfile
 from lstmsizer.training import loss_function
@@ -168,28 +167,18 @@ def gradient_profile(
     )
 
 
-def model_gradients(
-    model: LSTMForecaster,
-    y: ArrayLike,
-    origins: ArrayLike,
-    X: ArrayLike | None = None,
-    *,
-    at_init: bool = False,
-) -> GradientProfile:
+def model_gradients(probe: Probe, *, at_init: bool = False) -> GradientProfile:
     """Gradient profile of a fitted forecaster on the windows before origins.
 
     Args:
-        model: A fitted LSTMForecaster.
-        y: Target series (T,).
-        origins: Forecast origins; every horizon must lie in y.
-        X: Extra features (T, F) as given to fit, or None.
+        probe: The fitted forecaster, the series and the origins.
         at_init: Use the weights the model started training from (same seed) instead of
             the trained ones; the windows are scaled by the fitted scaler either way.
 
     Returns:
         GradientProfile with stage "init" or "trained".
     """
-    net = initial_net(model) if at_init else fitted_net(model)
-    windows = model_windows(model, y, origins, X)
+    net = initial_net(probe.model) if at_init else fitted_net(probe.model)
+    windows = probe.windows()
     stage = "init" if at_init else "trained"
-    return gradient_profile(net, windows.x, windows.y, model.train.loss, stage)
+    return gradient_profile(net, windows.x, windows.y, probe.model.train.loss, stage)

@@ -88,6 +88,28 @@ def model_windows(
     )
 
 
+@dataclass(frozen=True)
+class Probe:
+    """A fitted forecaster and the data a diagnostic reads it on: the windows before origins.
+
+    Args:
+        model: A fitted LSTMForecaster, e.g. LSTMForecaster.load("model.pt").
+        y: Target series (T,), on the original scale, as given to fit.
+        origins: Forecast origins, usually the validation or test origins; each needs lags
+            values before it and its whole horizon inside y.
+        X: Extra features (T, F) as given to fit, or None.
+    """
+
+    model: LSTMForecaster
+    y: ArrayLike
+    origins: ArrayLike
+    X: ArrayLike | None = None
+
+    def windows(self) -> Windows:
+        """The scaled windows and targets at the origins (model_windows)."""
+        return model_windows(self.model, self.y, self.origins, self.X)
+
+
 def initial_net(model: LSTMForecaster) -> ForecastNet:
     """The network a fitted forecaster started training from: same seed, spec and device."""
     net = fitted_net(model)

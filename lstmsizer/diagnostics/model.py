@@ -4,19 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from numpy.typing import ArrayLike
-
-from lstmsizer.diagnostics.ablation import ABLATION_TOLERANCE, AblationResult, head_ablation
-from lstmsizer.diagnostics.capacity import (
-    DEAD_TOLERANCE,
-    CapacityResult,
-    final_states,
-    net_capacity,
-)
+from lstmsizer.diagnostics.ablation import ABLATION_TOLERANCE, AblationResult, net_ablation
+from lstmsizer.diagnostics.capacity import DEAD_TOLERANCE, CapacityResult, net_capacity
 from lstmsizer.diagnostics.gradients import GradientProfile, gradient_profile
-from lstmsizer.diagnostics.inputs import fitted_net, initial_net, model_windows
+from lstmsizer.diagnostics.inputs import Probe, fitted_net, initial_net
 from lstmsizer.diagnostics.result import Result
-from lstmsizer.forecaster import LSTMForecaster
 
 
 @dataclass(frozen=True)
@@ -49,10 +41,7 @@ class ModelDiagnostics(Result):
 
 
 def diagnose_model(
-    model: LSTMForecaster,
-    y: ArrayLike,
-    origins: ArrayLike,
-    X: ArrayLike | None = None,
+    probe: Probe,
     *,
     at_init: bool = False,
     dead_tolerance: float = DEAD_TOLERANCE,
@@ -61,11 +50,7 @@ def diagnose_model(
     """Capacity, unit ablation and gradients of a fitted forecaster on the windows at origins.
 
     Args:
-        model: A fitted LSTMForecaster, e.g. LSTMForecaster.load("model.pt").
-        y: Target series (T,), on the original scale.
-        origins: Forecast origins scored, usually the validation or test origins; each needs
-            lags values before it and its horizon inside y.
-        X: Extra features (T, F) as given to fit, or None.
+        probe: The fitted forecaster, the series and the origins scored.
         at_init: Also profile the gradients of the initial weights (same seed).
         dead_tolerance: See capacity.DEAD_TOLERANCE.
         tolerance: Relative RMSE increase allowed while removing units (0.01: 1%).
@@ -73,12 +58,10 @@ def diagnose_model(
     Returns:
         The ModelDiagnostics.
     """
+    model = probe.model
     net = fitted_net(model)
-    windows = model_windows(model, y, origins, X)
-    last = final_states(net, windows.x)[-1]  # (N, U)
-    weight = net.head.weight.detach().double().cpu().numpy()  # (H, U)
-    bias = net.head.bias.detach().double().cpu().numpy()
-    ablation = head_ablation(last, weight, bias, windows.target, windows.scaler, tolerance)
+    windows = probe.windows()
+    ablation = net_ablation(net, windows, tolerance)
     loss = model.train.loss
     init = None
     if at_init:

@@ -11,6 +11,7 @@ from typing import Any
 from lstmsizer.atomic import write_text
 from lstmsizer.diagnostics.depth import DepthResult, deep_vs_wide
 from lstmsizer.diagnostics.gradnorms import GradientNormLog, GradientNormRecorder
+from lstmsizer.diagnostics.inputs import Probe
 from lstmsizer.diagnostics.model import ModelDiagnostics, diagnose_model
 from lstmsizer.diagnostics.result import Result
 from lstmsizer.diagnostics.sweeprun import (
@@ -97,7 +98,7 @@ def diagnose_size(run: SweepRun, dataset: Any, config_id: str) -> SizeDiagnostic
     X = dataset.features[: split.n] if dataset.features.shape[1] else None
     recorder = GradientNormRecorder(lambda: model.net_)
     model.fit(y, X, train_end=split.train_end, callbacks=[recorder])
-    found = diagnose_model(model, y, split.val_origins, X, at_init=True)
+    found = diagnose_model(Probe(model, y, split.val_origins, X), at_init=True)
     recommended = config_id == run.recommended
     sweep_rmse = _sweep_rmse(run, config_id)
     return SizeDiagnostics(config_id, recommended, sweep_rmse, found, recorder.result())

@@ -30,6 +30,7 @@ from lstmsizer.report.plots import (
     new_figure,
     plain_log,
     styled,
+    titled,
     units_axis,
 )
 from lstmsizer.rundir.measurements import CapacityResult, Saliency, SpeedResult
@@ -49,10 +50,8 @@ def plot_capacity(capacity: Sequence[CapacityResult]) -> Figure:
     units_axis(ax, units)
     ax.set_yscale("log")
     plain_log(ax.yaxis)
-    ax.set_title("Units used against units given")
-    ax.set_ylabel("effective hidden dimensions")
-    legend(ax, loc="upper left")
-    return fig
+    title = "Units used against units given"
+    return titled(fig, ax, title, "effective hidden dimensions", "upper left")
 
 
 @styled

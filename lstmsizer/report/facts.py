@@ -149,3 +149,8 @@ def environment_facts(run: RunFolder) -> Facts:
         # a resumed sweep's call may train nothing: the trainings' own time says what it cost
         facts.append(("Training time, all workers", duration(run.info["training_seconds"])))
     return facts
+
+
+def setup_facts(run: RunFolder) -> tuple[tuple[str, Facts], ...]:
+    """The setup section's fact tables, titled: the data and split, then the environment."""
+    return ("Data", data_facts(run)), ("Environment", environment_facts(run))

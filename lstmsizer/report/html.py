@@ -14,11 +14,10 @@ from lstmsizer.deepwide import Pair
 from lstmsizer.report.assets import CSS, JS
 from lstmsizer.report.facts import (
     Facts,
-    data_facts,
-    environment_facts,
     network,
     number,
     plus_minus,
+    setup_facts,
     signed,
 )
 from lstmsizer.report.health_html import health_section, stability_html
@@ -269,8 +268,7 @@ def render_html(run: RunFolder, drawn: Sequence[Drawn], svgs: dict[str, str], ba
     body: dict[str, str] = {
         "recommendation": recommendation(run),
         "setup": '<div class="two">'
-        + _facts_table("Data", data_facts(run))
-        + _facts_table("Environment", environment_facts(run))
+        + "".join(_facts_table(title, facts) for title, facts in setup_facts(run))
         + "</div>",
         "configurations": configurations(run),
         "files": files(run, base),

@@ -8,11 +8,10 @@ from urllib.parse import quote
 
 from lstmsizer.report.facts import (
     Facts,
-    data_facts,
-    environment_facts,
     network,
     number,
     plus_minus,
+    setup_facts,
 )
 from lstmsizer.report.health import HEALTH_COLUMNS, health_rows, stability_sentence
 from lstmsizer.report.results import baseline_scores, table
@@ -80,10 +79,7 @@ def render_markdown(run: RunFolder, drawn: Sequence[Drawn], base: Path) -> str:
         f"```python\n{rec.keras_code.rstrip()}\n```",
         "## PyTorch",
         f"```python\n{rec.pytorch_code.rstrip()}\n```",
-        "## Data",
-        _facts(data_facts(run)),
-        "## Environment",
-        _facts(environment_facts(run)),
+        *(part for title, facts in setup_facts(run) for part in (f"## {title}", _facts(facts))),
         "## Figures",
     ]
     out += [f"> {p}" for p in run.problems]

@@ -173,6 +173,14 @@ def legend(ax: Axes, **options: Any) -> None:
         ax.legend(**options)
 
 
+def titled(fig: Figure, ax: Axes, title: str, ylabel: str, loc: str) -> Figure:
+    """The figure, once its one panel has a title, a y label and (at loc) a legend."""
+    ax.set_title(title)
+    ax.set_ylabel(ylabel)
+    legend(ax, loc=loc)
+    return fig
+
+
 def mark(ax: Axes, x: float, y: float, text: str) -> None:
     """Ring a point and name it, on the side with more room."""
     ax.plot([x], [y], "o", ms=11, mfc="none", mec=INK, mew=1.4, zorder=5)
@@ -239,10 +247,8 @@ def plot_rmse(
     for c in configs:
         if c.config == recommended and math.isfinite(c.mean_rmse):
             mark(ax, c.units, c.mean_rmse, "recommended")
-    ax.set_title("Validation RMSE against units (mean ± SE over seeds × folds)")
-    ax.set_ylabel("RMSE (original scale)")
-    legend(ax, loc="best")
-    return fig
+    title = "Validation RMSE against units (mean ± SE over seeds × folds)"
+    return titled(fig, ax, title, "RMSE (original scale)", "best")
 
 
 @styled
@@ -258,10 +264,8 @@ def plot_losses(configs: Sequence[SummaryRow]) -> Figure:
         )  # fmt: skip
     units_axis(ax, [x for line in lines for x in line.x])
     auto_log_y(ax, [y for line in lines for y in line.y])
-    ax.set_title("Training and early-stopping block loss against units")
-    ax.set_ylabel("loss (MSE, scaled)")
-    legend(ax, loc="best")
-    return fig
+    title = "Training and early-stopping block loss against units"
+    return titled(fig, ax, title, "loss (MSE, scaled)", "best")
 
 
 @styled
@@ -276,10 +280,7 @@ def plot_parameters(configs: Sequence[SummaryRow], recommended: str | None = Non
     for c in configs:
         if c.config == recommended:
             mark(ax, c.units, c.parameters, f"recommended: {c.parameters:,}")
-    ax.set_title("Parameters against units")
-    ax.set_ylabel("trainable parameters")
-    legend(ax, loc="upper left")
-    return fig
+    return titled(fig, ax, "Parameters against units", "trainable parameters", "upper left")
 
 
 @styled

@@ -1,11 +1,15 @@
-"""Values read back from CSV and JSON as typed fields: numbers, flags, text, lists."""
+"""Values read back from CSV and JSON as typed fields (numbers, flags, text, lists), and
+values made ready to write as JSON."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import MISSING, fields
+from dataclasses import MISSING, fields, is_dataclass
+from pathlib import Path
 from typing import Any, TypeVar
+
+import numpy as np
 
 from lstmsizer.errors import DataError
 
@@ -42,6 +46,24 @@ def to_text(value: Any) -> str:
 def json_ready(value: Any) -> Any:
     """None for a non-finite float (JSON has no NaN), the value otherwise."""
     return None if isinstance(value, float) and not math.isfinite(value) else value
+
+
+def plain(value: Any) -> Any:
+    """JSON-ready values: dataclasses and mappings become dicts, tuples and arrays lists.
+
+    Non-finite floats become None, numpy scalars Python numbers, paths strings.
+    """
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [plain(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, Path):
+        return str(value)
+    return json_ready(value)
 
 
 def _optional_text(value: Any) -> str | None:

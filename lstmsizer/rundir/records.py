@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar, cast
 
-import numpy as np
-
-from lstmsizer.rundir.convert import CONVERTERS, build, to_float, to_int
+from lstmsizer.rundir.convert import CONVERTERS, build, plain, to_float, to_int
 
 R = TypeVar("R", bound="Record")
 
@@ -27,7 +24,7 @@ class Record:
 
     def to_dict(self) -> dict[str, Any]:
         """Floats, ints, strings, bools, lists and dicts; NaN and infinities become None."""
-        return cast("dict[str, Any]", _plain(self))
+        return cast("dict[str, Any]", plain(self))
 
     @classmethod
     def from_dict(cls: type[R], data: Mapping[str, Any]) -> R:
@@ -80,18 +77,3 @@ def build_record(cls: type[R], data: Mapping[str, Any]) -> R:
 
 def _records_of(cls: type[Record]) -> Callable[[Any], tuple[Record, ...]]:
     return lambda v: tuple(cls.from_dict(row) for row in json_list(v))
-
-
-def _plain(value: Any) -> Any:
-    """JSON-ready values: records become dicts, tuples and arrays lists, NaN None."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, np.ndarray)):
-        return [_plain(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value

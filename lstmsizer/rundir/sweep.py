@@ -15,7 +15,25 @@ from lstmsizer.sizes import config_label
 
 
 @dataclass(frozen=True)
-class Recommendation:
+class ConfigFields:
+    """The fields naming a configuration, first in every record of one (a summary.csv row,
+    the recommendation): its id, cell, units, layers, activation and parameter count."""
+
+    config: str
+    cell: str
+    units: int
+    layers: int
+    activation: str
+    parameters: int
+
+    @property
+    def label(self) -> str:
+        """Keras-style name such as LSTM(32) or 2-layer LSTM(64)."""
+        return config_label(self.cell, self.units, self.layers, self.activation)
+
+
+@dataclass(frozen=True)
+class Recommendation(ConfigFields):
     """The smallest configuration as good as the best, and whether it beats the baselines.
 
     recommendation.json's "recommendation" object, key for key.
@@ -42,12 +60,6 @@ class Recommendation:
         keras_code, pytorch_code: Runnable code building the recommended model.
     """
 
-    config: str
-    cell: str
-    units: int
-    layers: int
-    activation: str
-    parameters: int
     mean_rmse: float
     se_rmse: float
     paired_diff: float
@@ -77,9 +89,7 @@ class Recommendation:
     @property
     def label(self) -> str:
         """Keras-style name such as LSTM(32) or 2-layer LSTM(64); empty without units."""
-        if self.units <= 0:
-            return ""
-        return config_label(self.cell, self.units, self.layers, self.activation)
+        return super().label if self.units > 0 else ""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready values: warnings as a list, NaN as None."""
@@ -138,18 +148,12 @@ class Health:
 
 
 @dataclass(frozen=True)
-class SummaryRow:
+class SummaryRow(ConfigFields):
     """One row of summary.csv: a configuration's validation scores over seeds x folds.
 
     health is None for a row written before sweeps recorded training health.
     """
 
-    config: str
-    cell: str
-    units: int
-    layers: int
-    activation: str
-    parameters: int
     runs: int
     failed: int
     mean_rmse: float
@@ -162,11 +166,6 @@ class SummaryRow:
     mean_epochs: float
     seconds: float
     health: Health | None = None
-
-    @property
-    def label(self) -> str:
-        """Keras-style name such as LSTM(32) or 2-layer LSTM(64)."""
-        return config_label(self.cell, self.units, self.layers, self.activation)
 
     def to_dict(self) -> dict[str, Any]:
         """The summary.csv columns, in file order (no health columns when health is None)."""

@@ -7,7 +7,7 @@ import math
 import time
 from collections.abc import Sequence
 
-from lstmsizer.config import TrainSpec
+from lstmsizer.config import TrainSpec, named
 from lstmsizer.datasets import Dataset
 from lstmsizer.evaluation import score_forecaster
 from lstmsizer.forecaster import LSTMForecaster
@@ -161,26 +161,16 @@ def _row(
     best = max(history.best_epoch, 0)
     row.update(
         config=config.id,
-        cell=config.model.cell,
-        units=config.model.units,
-        layers=config.model.layers,
-        activation=config.model.activation,
-        dropout=config.model.dropout,
+        **named(config.model, ("cell", "units", "layers", "activation", "dropout")),
         lr=model.train.lr,
         batch_size=model.train.batch_size,
         parameters=model.num_parameters(),
         seed=model.train.seed,
         fold=fold,
         train_end=split.train_end,
-        epochs=history.epochs,
-        epoch_cap=history.epoch_cap,
+        **named(history, ("epochs", "epoch_cap")),
         best_epoch=best,
-        stop=history.stop,
-        converged=history.converged,
-        under_trained=history.under_trained,
-        restarts=history.restarts,
-        init_seed=history.init_seed,
-        stuck=history.stuck,
+        **named(history, ("stop", "converged", "under_trained", "restarts", "init_seed", "stuck")),
         train_loss=history.train_loss[best],
         val_loss=history.val_loss[best] if history.val_loss else math.nan,
         trivial_loss=history.trivial_loss,
