@@ -4,7 +4,7 @@ values made ready to write as JSON."""
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import MISSING, fields, is_dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -79,6 +79,34 @@ def _shares(value: Any) -> dict[str, float]:
     return {str(k): to_float(v) for k, v in value.items()} if isinstance(value, Mapping) else {}
 
 
+def json_list(value: Any) -> list[Any]:
+    """The objects of a JSON list (anything else in it, or a non-list, is left out)."""
+    ok = isinstance(value, Sequence) and not isinstance(value, str)
+    return [v for v in value if isinstance(v, Mapping)] if ok else []
+
+
+def _items(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, Sequence) and not isinstance(value, str) else []
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return {str(k): v for k, v in value.items()} if isinstance(value, Mapping) else {}
+
+
+_CONTAINERS: dict[str, Callable[[Any], Any]] = {
+    "tuple[int, ...]": lambda v: tuple(to_int(x) for x in _items(v)),
+    "tuple[float, ...]": lambda v: tuple(to_float(x) for x in _items(v)),
+    "tuple[tuple[float, ...], ...]": lambda v: tuple(
+        tuple(to_float(x) for x in _items(row)) for row in _items(v)
+    ),
+    "dict[str, Any]": _mapping,
+    "dict[str, dict[str, Any]]": lambda v: {
+        k: _mapping(f) for k, f in _mapping(v).items() if isinstance(f, Mapping)
+    },
+    "tuple[dict[str, Any], ...]": lambda v: tuple(_mapping(row) for row in json_list(v)),
+}
+
+
 # a record field's annotation (a string: the modules use postponed annotations) -> its reader
 CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "float": to_float,
@@ -89,6 +117,7 @@ CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "str | None": _optional_text,
     "tuple[str, ...]": _texts,
     "dict[str, float]": _shares,
+    **_CONTAINERS,
 }
 
 

@@ -10,8 +10,8 @@ from typing import Any
 import pandas as pd
 
 from lstmsizer.intervals import describe_figures
-from lstmsizer.rundir.convert import to_int
-from lstmsizer.rundir.records import Record, json_list
+from lstmsizer.rundir.convert import json_list, to_int
+from lstmsizer.rundir.records import Record
 
 
 @dataclass(frozen=True)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar, cast
 
-from lstmsizer.rundir.convert import CONVERTERS, build, plain, to_float, to_int
+from lstmsizer.rundir.convert import CONVERTERS, build, json_list, plain
 
 R = TypeVar("R", bound="Record")
 
@@ -32,46 +32,15 @@ class Record:
         return build_record(cls, data)
 
 
-def json_list(value: Any) -> list[Any]:
-    """The objects of a JSON list (anything else in it, or a non-list, is left out)."""
-    ok = isinstance(value, Sequence) and not isinstance(value, str)
-    return [v for v in value if isinstance(v, Mapping)] if ok else []
-
-
-def _items(value: Any) -> list[Any]:
-    return list(value) if isinstance(value, Sequence) and not isinstance(value, str) else []
-
-
-def _mapping(value: Any) -> dict[str, Any]:
-    return {str(k): v for k, v in value.items()} if isinstance(value, Mapping) else {}
-
-
-# field annotations beyond rundir.convert's -> their reader
-_READERS: dict[str, Callable[[Any], Any]] = {
-    "tuple[int, ...]": lambda v: tuple(to_int(x) for x in _items(v)),
-    "tuple[float, ...]": lambda v: tuple(to_float(x) for x in _items(v)),
-    "tuple[tuple[float, ...], ...]": lambda v: tuple(
-        tuple(to_float(x) for x in _items(row)) for row in _items(v)
-    ),
-    "dict[str, Any]": _mapping,
-    "dict[str, dict[str, Any]]": lambda v: {
-        k: _mapping(f) for k, f in _mapping(v).items() if isinstance(f, Mapping)
-    },
-    "tuple[dict[str, Any], ...]": lambda v: tuple(_mapping(row) for row in json_list(v)),
-}
-
-
 def build_record(cls: type[R], data: Mapping[str, Any]) -> R:
-    """rundir.convert.build, with the field types it does not know read here first: tuples
-    and dicts of plain values, and tuples of records."""
+    """rundir.convert.build, with the fields that are tuples of records read here first."""
     given: dict[str, Any] = {}
     for f in dataclasses.fields(cls):  # type: ignore[arg-type]
         kind = str(f.type)
         if kind in CONVERTERS or f.name not in data:
             continue
-        inner = _RECORDS.get(kind.removeprefix("tuple[").removesuffix(", ...]"))
-        read = _READERS[kind] if inner is None else _records_of(inner)
-        given[f.name] = read(data[f.name])
+        inner = _RECORDS[kind.removeprefix("tuple[").removesuffix(", ...]")]
+        given[f.name] = _records_of(inner)(data[f.name])
     return build(cls, data, cls.__name__, **given)
 
 
