@@ -28,18 +28,12 @@ from lstmsizer.datasets import get
 from lstmsizer.evaluation import score_forecaster
 from lstmsizer.forecaster import LSTMForecaster, stack_inputs
 from lstmsizer.models import ForecastNet
+from lstmsizer.runtime import device_name, resolve_device, seed_everything, using_threads
 from lstmsizer.splits import Scaler, Split, rolling_origin_folds
 from lstmsizer.sweeping.folds import train_configuration
 from lstmsizer.sweeping.plan import Configuration
 from lstmsizer.sweepspec import SweepSpec
-from lstmsizer.training import (
-    TrainData,
-    device_name,
-    fit,
-    resolve_device,
-    seed_everything,
-    using_threads,
-)
+from lstmsizer.training import TrainData, fit
 from lstmsizer.windows import make_windows
 
 SPEC = SweepSpec()

@@ -25,9 +25,9 @@ from lstmsizer.config import ModelSpec
 from lstmsizer.datasets import get
 from lstmsizer.evaluation import score_forecaster
 from lstmsizer.forecaster import LSTMForecaster
+from lstmsizer.runtime import device_name, resolve_device
 from lstmsizer.splits import rolling_origin_folds
 from lstmsizer.sweepspec import LR_CANDIDATES, SweepSpec
-from lstmsizer.training import device_name, resolve_device
 
 SPEC = SweepSpec()
 Job = tuple[int, int, float, int, int]

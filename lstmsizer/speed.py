@@ -17,6 +17,7 @@ from lstmsizer.errors import check, check_int
 from lstmsizer.intervals import Interval, describe, ratio_interval, widen_ratio
 from lstmsizer.progress import progress_bar
 from lstmsizer.rundir.measurements import SpeedResult, SpeedRow
+from lstmsizer.runtime import device_name, resolve_device, using_threads
 from lstmsizer.sizes import TRAINING_FLOPS_FACTOR, flops_per_sample
 from lstmsizer.timing import (
     TimedStep,
@@ -27,10 +28,7 @@ from lstmsizer.timing import (
     mean_log_ratios,
     time_rounds,
 )
-from lstmsizer.training import device_name, resolve_device, using_threads
 from lstmsizer.version import __version__
-
-DEFAULT_UNITS = SPEED_UNITS
 
 COMPARED_PAIRS = ((100, 96), (100, 128), (127, 128), (129, 128), (255, 256))
 """(other, multiple of 32) pairs compared when both sizes were measured."""
@@ -59,7 +57,7 @@ class _Timed:
 
 
 def measure_speed(
-    units: Sequence[int] = DEFAULT_UNITS,
+    units: Sequence[int] = SPEED_UNITS,
     *,
     lags: int = 12,
     features: int = 1,

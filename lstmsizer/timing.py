@@ -13,8 +13,8 @@ import torch
 from lstmsizer.config import ModelSpec, TrainSpec
 from lstmsizer.errors import check_int
 from lstmsizer.models import build_net
+from lstmsizer.runtime import using_threads
 from lstmsizer.step import TrainStep
-from lstmsizer.training import using_threads
 
 K = TypeVar("K", bound=Hashable)
 

@@ -12,7 +12,7 @@ from torch import nn
 from lstmsizer.config import DEFAULT_THREADS, TrainSpec
 from lstmsizer.history import History
 from lstmsizer.progress import progress_bar
-from lstmsizer.runtime import device_name, resolve_device, seed_everything, using_threads
+from lstmsizer.runtime import using_threads
 from lstmsizer.step import TrainStep, adam, loss_function
 from lstmsizer.stopping import Members
 
@@ -22,13 +22,9 @@ __all__ = [
     "History",
     "TrainData",
     "adam",
-    "device_name",
     "fit",
     "fit_members",
     "loss_function",
-    "resolve_device",
-    "seed_everything",
-    "using_threads",
 ]
 
 

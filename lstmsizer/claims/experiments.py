@@ -29,9 +29,9 @@ from lstmsizer.intervals import (
     widen_ratio,
 )
 from lstmsizer.rundir.convert import plain
+from lstmsizer.runtime import resolve_device
 from lstmsizer.splits import Split, rolling_origin_folds, train_val_split
 from lstmsizer.sweepspec import FoldSpec, SweepSpec
-from lstmsizer.training import resolve_device
 
 VAL_FRACTION = 0.2
 SWEEP_TEST_FRACTION = FoldSpec.test_fraction  # the claim trainings keep the sweep's folds

@@ -13,9 +13,9 @@ import torch
 from lstmsizer.config import ModelSpec, WindowSpec
 from lstmsizer.errors import check_int
 from lstmsizer.intervals import Interval, ratio_interval
+from lstmsizer.runtime import device_name, resolve_device, using_threads
 from lstmsizer.sizes import flops_per_sample
 from lstmsizer.timing import build_steps, close_pairs, log_ratios, mean_log_ratios, time_rounds
-from lstmsizer.training import device_name, resolve_device, using_threads
 
 PRECISE = "precise"
 TIME_LIMIT = "time limit"

@@ -12,8 +12,8 @@ from lstmsizer.contract import as_origins, check_fitted
 from lstmsizer.errors import DataError, OptionError
 from lstmsizer.forecaster import LSTMForecaster, stack_inputs
 from lstmsizer.models import ForecastNet
+from lstmsizer.runtime import seed_everything
 from lstmsizer.splits import Scaler
-from lstmsizer.training import seed_everything
 from lstmsizer.windows import windows_at
 
 

@@ -210,7 +210,7 @@ def work(
     study: optuna.Study | None = None,
 ) -> None:
     """Take trials from the shared study until the sweep is done (one worker's loop)."""
-    from lstmsizer.training import using_threads
+    from lstmsizer.runtime import using_threads
 
     def enough(study: optuna.Study, trial: FrozenTrial) -> None:
         if on_trial is not None:
