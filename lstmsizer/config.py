@@ -15,12 +15,15 @@ Cell = Literal["lstm", "gru", "rnn"]
 Init = Literal["keras", "torch"]
 Loss = Literal["mse", "mae", "huber"]
 Scaling = Literal["minmax", "standard", "none"]
+Precision = Literal["auto", "fp32", "bf16"]
 S = TypeVar("S", bound="DataclassInstance")
 
 CELLS: tuple[str, ...] = ("lstm", "gru", "rnn")
 INITS: tuple[str, ...] = ("keras", "torch")
 LOSSES: tuple[str, ...] = ("mse", "mae", "huber")
 SCALINGS: tuple[str, ...] = ("minmax", "standard", "none")
+PRECISIONS: tuple[str, ...] = ("auto", "fp32", "bf16")
+"""Training precisions; lstmsizer.precision says what auto resolves to."""
 ACTIVATIONS: tuple[str, ...] = ("tanh", "relu", "sigmoid", "linear", "elu", "softsign")
 
 # Measured with bench/threads.py on the 2-core reference machine: for the small recurrent
@@ -121,6 +124,9 @@ class TrainSpec:
         threads: torch intra-op threads; None uses the measured default.
         progress: Show a progress bar; None shows it only when stderr is a terminal.
         device: "cpu", "cuda" or None for CUDA when present.
+        precision: "fp32", "bf16" (forward pass under bf16 autocast; loss, optimizer and
+            weights stay fp32) or "auto": bf16 only where the device has native bf16 and it
+            measured faster at the model's size (lstmsizer.precision.resolve_precision).
     """
 
     epochs: int = 100
@@ -139,6 +145,7 @@ class TrainSpec:
     threads: int | None = None
     progress: bool | None = None
     device: str | None = None
+    precision: Precision = "auto"
 
     def __post_init__(self) -> None:
         check_int("epochs", self.epochs)
@@ -156,6 +163,7 @@ class TrainSpec:
         check_int("threads", self.threads, optional=True)
         known = self.device in (None, "cpu", "cuda") or str(self.device).startswith("cuda:")
         check(known, "device", "must be cpu, cuda, cuda:N or None", self.device)
+        check_choice("precision", self.precision, PRECISIONS)
 
     @property
     def stop_share(self) -> float:

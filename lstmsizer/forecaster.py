@@ -17,6 +17,7 @@ from lstmsizer.errors import DataError, OptionError
 from lstmsizer.holdout import StopBlock, ThinDataWarning, stop_block
 from lstmsizer.modelfile import ModelFile
 from lstmsizer.models import ForecastNet
+from lstmsizer.precision import resolve_precision
 from lstmsizer.runtime import resolve_device, seed_everything, using_threads
 from lstmsizer.sizes import config_label
 from lstmsizer.splits import Scaler
@@ -112,13 +113,14 @@ class LSTMForecaster:
     ) -> None:
         """Train attempts first_attempt, ... until one leaves the trivial solution."""
         attempt = first_attempt
+        precision = resolve_precision(self.train.precision, self.model, data.x.device)
         with using_threads(self.train.threads):
             while True:
                 seed = restart_seed(self.train.seed, attempt)
                 seed_everything(seed)
                 # set before training: callbacks may look at the net being trained
                 self.net_ = ForecastNet(n_features, self.model, self.horizon).to(data.x.device)
-                spec = dataclasses.replace(self.train, seed=seed)
+                spec = dataclasses.replace(self.train, seed=seed, precision=precision)
                 history = fit(self.net_, data, spec, callbacks)
                 history.restarts, history.init_seed = attempt, seed
                 self.history_ = history

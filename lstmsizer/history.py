@@ -24,6 +24,7 @@ class History:
         restarts: Fresh initialisations tried after runs stuck at the trivial solution.
         init_seed: Seed of the initialisation that was kept (derived from the run's seed
             after a restart).
+        precision: What the forward passes ran in, "fp32" or "bf16" (auto resolved).
     """
 
     train_loss: list[float] = field(default_factory=list)
@@ -39,6 +40,7 @@ class History:
     trivial_loss: float = math.nan
     restarts: int = 0
     init_seed: int = 0
+    precision: str = "fp32"
 
     @property
     def epochs(self) -> int:

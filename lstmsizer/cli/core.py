@@ -43,6 +43,16 @@ from lstmsizer.config import (
     spec_from,
 )
 
+PrecisionOption = Annotated[
+    str,
+    option(
+        "Training precision: auto, fp32 or bf16. auto trains in bf16 autocast only where this "
+        "device computes bf16 natively and bf16 measured faster at this size "
+        "(lstmsizer.precision; on CUDA none is recorded yet), else fp32; bf16 forces it, "
+        "emulated and slow without native bf16."
+    ),
+]
+
 if TYPE_CHECKING:
     from lstmsizer.contract import Forecaster
     from lstmsizer.datasets import Dataset
@@ -88,6 +98,7 @@ class FitOptions:
     ] = TrainSpec.restarts
     seed: Annotated[int, option("Seed of initialisation and shuffling.")] = TrainSpec.seed
     threads: Threads = TrainSpec.threads
+    precision: PrecisionOption = TrainSpec.precision
     scaling: Annotated[Scaling, option("Scaler fitted on the training part.")] = SplitSpec.scaling
 
     def specs(self, progress: bool | None) -> tuple[WindowSpec, ModelSpec, TrainSpec, SplitSpec]:
