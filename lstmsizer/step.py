@@ -8,6 +8,9 @@ import torch
 from torch import nn
 
 from lstmsizer.config import TrainSpec
+from lstmsizer.memberadam import MemberAdam
+from lstmsizer.padded import masked_means
+from lstmsizer.precision import autocast, trained_precision
 from lstmsizer.stopping import MemberRates
 
 
@@ -29,34 +32,59 @@ class TrainStep:
 
     Args:
         net: The network, one model or M stacked members.
-        spec: Its training settings (loss and clip are read).
+        spec: Its training settings (loss, clip and precision are read).
         rates: One learning rate per member (one for a single model).
         members: M for a stacked net, 0 for a single model.
+        masked: Members with windows of their own, which skip the batches they have no rows
+            in: Adam with a step count per member (memberadam.MemberAdam).
     """
 
     def __init__(
-        self, net: nn.Module, spec: TrainSpec, rates: Sequence[float], members: int = 0
+        self,
+        net: nn.Module,
+        spec: TrainSpec,
+        rates: Sequence[float],
+        members: int = 0,
+        masked: bool = False,
     ) -> None:
         self.net = net
         self.params = [p for p in net.parameters() if p.requires_grad]
         self.optimizer = adam(self.params, max(rates))
-        self.stepper = MemberRates(self.optimizer, self.params)
+        self.stepper: MemberRates | MemberAdam = MemberRates(self.optimizer, self.params)
+        if masked:
+            self.stepper = MemberAdam(self.params, rates)
         self.stepper.set(list(rates))
         self.loss_fn = loss_function(spec.loss)
         self.clip = spec.clip
         self.members = members
+        self.precision = trained_precision(spec.precision)
+        self.device = self.params[0].device
 
-    def __call__(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        """Step on the batch (x, y); returns the loss of each member, shape (M,) or (1,)."""
-        if self.members:
-            per = self.loss_fn(self.net(x), y, reduction="none").flatten(1).mean(1)  # (M,)
+    def __call__(
+        self, x: torch.Tensor, y: torch.Tensor, valid: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """Step on the batch (x, y); returns the loss of each member, shape (M,) or (1,).
+
+        With valid (M, B), a masked step's rows of each member: its loss is its mean over
+        them, and a member without any does not step.
+        """
+        with autocast(self.precision, self.device):
+            out = self.net(x)
+        out = out.float()  # the loss in fp32 whatever the forward pass ran in
+        if valid is not None:  # (M, B, H, K) -> (M, B) -> (M,)
+            per = masked_means(self.loss_fn(out, y, reduction="none").flatten(2).mean(2), valid)
+        elif self.members:
+            per = self.loss_fn(out, y, reduction="none").flatten(1).mean(1)  # (M,)
         else:
-            per = self.loss_fn(self.net(x), y).reshape(1)
+            per = self.loss_fn(out, y).reshape(1)
         self.optimizer.zero_grad(set_to_none=True)
         per.sum().backward()
         if self.clip is not None:
             _clip(self.params, self.clip, self.members)
-        self.stepper.step()
+        if isinstance(self.stepper, MemberAdam):
+            self.stepper.step(None if valid is None else valid.any(1))
+        else:
+            self.stepper.step()
         return per.detach()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar
 
 from lstmsizer.config import (
     ACTIVATIONS,
@@ -16,6 +16,7 @@ from lstmsizer.config import (
     Cell,
     Init,
     ModelSpec,
+    Precision,
     Scaling,
     SplitSpec,
     TrainSpec,
@@ -27,14 +28,17 @@ from lstmsizer.errors import check, check_choice, check_int
 DEFAULT_UNITS = (1, 2, 4, 8, 16, 32, 64, 100, 128, 256)
 DEFAULT_LAYERS = (1, 2)
 SEARCHES = ("grid", "tpe")
+BATCHINGS = ("auto", "off")
+"""auto: seeds (and folds) train as one batched network where seeds.batching_pays; off: one
+model at a time."""
 LR_CANDIDATES = (1e-3, 3e-3, 1e-2)
 """Learning rates lr "auto" tries per configuration. On sunspots, 1e-2 let LSTM(1) converge
 in about 300 epochs where 1e-3 needed about 1,500, and 1e-3 suited the 2-layer LSTM(128)."""
 FLAT_KEYS = (
     "lags", "horizon", "units", "layers", "cells", "activation", "seeds", "folds",
     "test_fraction", "epochs", "patience", "min_epochs", "lr_patience", "stop_fraction",
-    "restarts", "batch_size", "lr", "dropout", "init", "scaling", "search", "trials", "seed",
-    "equal_budget",
+    "restarts", "batch_size", "lr", "precision", "batching", "dropout", "init", "scaling",
+    "search", "trials", "seed", "equal_budget", "race",
 )  # fmt: skip
 """The settings as a study and recommendation.json record them (SweepSpec.to_dict), in order."""
 
@@ -62,6 +66,8 @@ class GridSpec:
         cells: Cell types to try: lstm, gru, rnn.
         equal_budget: Add, for each multi-layer configuration, the one-layer width with the
             nearest parameter count, so deep and wide compare at equal budget.
+        race: Stop a configuration after a fold once its paired gap to the best finished
+            one is far beyond noise (lstmsizer.racing); False trains every fold of every one.
     """
 
     search: ClassVar[str] = "grid"
@@ -70,6 +76,7 @@ class GridSpec:
     layers: tuple[int, ...] = DEFAULT_LAYERS
     cells: tuple[Cell, ...] = ("lstm",)
     equal_budget: bool = True
+    race: bool = True
 
     def __post_init__(self) -> None:
         check(len(self.units) > 0, "units", "must list at least one width", self.units)
@@ -81,6 +88,7 @@ class GridSpec:
             check_int("layers", layers)
         budget = self.equal_budget
         check(isinstance(budget, bool), "equal_budget", "must be True or False", budget)
+        check(isinstance(self.race, bool), "race", "must be True or False", self.race)
 
 
 @dataclass(frozen=True)
@@ -144,6 +152,10 @@ class ProtocolSpec:
         batch_size: Windows per optimizer step.
         lr: Adam learning rate, or "auto" to choose one per configuration among LR_CANDIDATES
             on its first fold with the first seed, scored on the early-stopping block.
+        precision: "auto", "fp32" or "bf16", as TrainSpec.precision; auto is resolved per
+            run for its size and device (lstmsizer.precision), and runs.csv records the result.
+        batching: "auto" trains a configuration's runs as one batched network where that
+            measured faster (seeds.batching_pays), "off" one model at a time.
     """
 
     epochs: int = 2000
@@ -154,12 +166,15 @@ class ProtocolSpec:
     restarts: int = 2
     batch_size: int = TrainSpec.batch_size
     lr: float | str = "auto"
+    precision: Precision = TrainSpec.precision
+    batching: Literal["auto", "off"] = "auto"
 
     def __post_init__(self) -> None:
         fraction = self.stop_fraction
         check(_number(fraction), "stop_fraction", "must be a number", fraction)
         rate = self.lr == "auto" or (_number(self.lr) and float(self.lr) > 0)
         check(rate, "lr", 'must be "auto" or a number > 0', self.lr)
+        check_choice("batching", self.batching, BATCHINGS)
         self.train_spec(0)  # TrainSpec's own checks, named as there
 
     def train_spec(self, seed: int, **changes: Any) -> TrainSpec:

@@ -11,6 +11,8 @@ from torch import nn
 
 from lstmsizer.config import DEFAULT_THREADS, TrainSpec
 from lstmsizer.history import History
+from lstmsizer.padded import Padded, masked_sums, member_orders, trivial_losses
+from lstmsizer.precision import autocast, trained_precision
 from lstmsizer.progress import progress_bar
 from lstmsizer.runtime import using_threads
 from lstmsizer.step import TrainStep, adam, loss_function
@@ -43,12 +45,15 @@ class TrainData:
         y: Training targets (N, H, K).
         x_val: Validation inputs (M, L, F) or None.
         y_val: Validation targets (M, H, K) or None.
+        padded: For batched members with windows of their own: the blocks and rows each
+            reads (padded.Padded); None when every member reads all of x[m], x_val[m].
     """
 
     x: torch.Tensor
     y: torch.Tensor
     x_val: torch.Tensor | None = None
     y_val: torch.Tensor | None = None
+    padded: Padded | None = None
 
 
 def fit(
@@ -88,7 +93,9 @@ def fit_members(
 
     Args:
         net: Maps (M, B, L, F) windows to (M, B, H, K) forecasts.
-        data: x (M, N, L, F), y (M, N, H, K) and optional validation windows of each member.
+        data: x (M, N, L, F), y (M, N, H, K) and optional validation windows of each member;
+            with data.padded, members have windows of their own (padded.Padded): each is
+            masked to its own rows, and one without rows in a batch does not step.
         spec: Loop settings; spec.seed is unused (seeds gives one per member).
         seeds: One shuffling seed per member.
         callbacks: Called after every epoch with the first member's history.
@@ -110,8 +117,15 @@ def _train(
 ) -> list[History]:
     with using_threads(spec.threads) as threads:
         device = next(net.parameters()).device
+        precision = trained_precision(spec.precision)
         histories = [
-            History(threads=threads, device=str(device), epoch_cap=spec.epochs, init_seed=s)
+            History(
+                threads=threads,
+                device=str(device),
+                epoch_cap=spec.epochs,
+                init_seed=s,
+                precision=precision,
+            )
             for s in seeds
         ]
         rates = [spec.lr] * len(seeds) if lrs is None else [float(r) for r in lrs]
@@ -126,6 +140,8 @@ def _trivial_losses(
 ) -> list[float]:
     """Loss on the early-stopping block of a constant forecast at the mean fitted target."""
     assert data.x_val is not None and data.y_val is not None
+    if data.padded is not None:
+        return trivial_losses(data.y, data.y_val, data.padded, loss_fn)
     if batched:  # (M, N, H, K) -> (M, 1, 1, K) per-member means
         mean = data.y.mean(dim=(1, 2), keepdim=True)
         pred = mean.expand_as(data.y_val)
@@ -143,10 +159,13 @@ def _run_epochs(
     seeds: list[int],
     rates: list[float],
 ) -> None:
-    batched = len(seeds) > 1
-    step = TrainStep(net, spec, rates, len(seeds) if batched else 0)
+    padded = data.padded
+    batched = len(seeds) > 1 or padded is not None
+    step = TrainStep(net, spec, rates, len(seeds) if batched else 0, masked=padded is not None)
     generators = [torch.Generator(device="cpu").manual_seed(s) for s in seeds]
-    n = data.x.shape[1 if batched else 0]
+    n: int | torch.Tensor = data.x.shape[1 if batched else 0]
+    if padded is not None:  # each member's mean over its own windows
+        n = torch.tensor(padded.counts, device=data.x.device)
     x_val, y_val = data.x_val, data.y_val
     validate = x_val is not None and y_val is not None and x_val.shape[-3] > 0
     if validate:
@@ -160,7 +179,11 @@ def _run_epochs(
             net.train()
             step.stepper.set(members.rates)
             total = _epoch(step, data, spec, generators, batched)
-            val = _evaluate(net, x_val, y_val, step.loss_fn, batched) if validate else None
+            val = (
+                _evaluate(net, x_val, y_val, step.loss_fn, batched, step.precision, padded)
+                if validate
+                else None
+            )
             members.record(epoch, (total / n).tolist(), val, time.perf_counter() - start)
             losses = histories[0].val_loss or histories[0].train_loss
             bar.set(epoch + 1, note=f"loss {losses[-1]:.4g}" if losses else "")
@@ -182,11 +205,19 @@ def _epoch(
 ) -> torch.Tensor:
     """One pass over the training windows, each member in its own order; summed losses (M,)."""
     device = data.x.device
-    n = data.x.shape[1 if batched else 0]
-    orders = torch.stack(
-        [torch.randperm(n, generator=g) if spec.shuffle else torch.arange(n) for g in generators]
-    ).to(device)  # (M, N)
     rows = torch.arange(len(generators), device=device)[:, None]
+    valid = None
+    if data.padded is None:
+        n = data.x.shape[1 if batched else 0]
+        orders = torch.stack(
+            [
+                torch.randperm(n, generator=g) if spec.shuffle else torch.arange(n)
+                for g in generators
+            ]
+        ).to(device)  # (M, N)
+    else:  # each member its own windows in its own order, padded to the longest and masked
+        orders, valid = member_orders(data.padded.counts, generators, spec.shuffle, device)
+        rows, n = data.padded.source[:, None], orders.shape[1]
     total = torch.zeros(len(generators), device=device)
     for first in range(0, n, spec.batch_size):
         idx = orders[:, first : first + spec.batch_size]  # (M, B)
@@ -194,7 +225,11 @@ def _epoch(
             x, y = data.x[rows, idx], data.y[rows, idx]
         else:  # gathers (B, L, F), (B, H, K) from the views
             x, y = data.x[idx[0]], data.y[idx[0]]
-        total += step(x, y) * idx.shape[1]
+        if valid is None:
+            total += step(x, y) * idx.shape[1]
+        else:  # a member's summed loss over its own rows of the batch
+            mask = valid[:, first : first + spec.batch_size]
+            total += step(x, y, mask) * mask.sum(1)
     return total
 
 
@@ -204,21 +239,32 @@ def _evaluate(
     y: torch.Tensor | None,
     loss_fn: Callable[..., torch.Tensor],
     batched: bool,
+    precision: str = "fp32",
+    padded: Padded | None = None,
 ) -> list[float]:
-    """Mean loss per member over all windows, in eval mode and without gradients."""
+    """Mean loss per member over all windows (its own ones when padded), in eval mode and
+    without gradients; the forward pass at the training precision, the loss in fp32 (as
+    TrainStep)."""
     assert x is not None and y is not None
     was_training = net.training
     net.eval()
     n = x.shape[-3]
     total: torch.Tensor | float = 0.0
-    with torch.no_grad():
+    with torch.no_grad(), autocast(precision, x.device):
         for first in range(0, n, _VAL_CHUNK):
+            if padded is not None:  # member m reads block source[m], sums its own rows
+                own = padded.source
+                xb, yb = x[own, first : first + _VAL_CHUNK], y[own, first : first + _VAL_CHUNK]
+                rows = loss_fn(net(xb).float(), yb, reduction="none").flatten(2).mean(2)
+                total = total + masked_sums(rows, padded.val_counts, first)  # (M, b) -> (M,)
+                continue
             if batched:
                 xb, yb = x[:, first : first + _VAL_CHUNK], y[:, first : first + _VAL_CHUNK]
-                per = loss_fn(net(xb), yb, reduction="none").flatten(1).mean(1)
+                per = loss_fn(net(xb).float(), yb, reduction="none").flatten(1).mean(1)
             else:
                 xb, yb = x[first : first + _VAL_CHUNK], y[first : first + _VAL_CHUNK]
-                per = loss_fn(net(xb), yb).reshape(1)
+                per = loss_fn(net(xb).float(), yb).reshape(1)
             total = total + per * xb.shape[-3]
     net.train(was_training)
-    return (torch.as_tensor(total) / n).tolist()
+    count = n if padded is None else torch.tensor(padded.val_counts, device=x.device)
+    return (torch.as_tensor(total) / count).tolist()

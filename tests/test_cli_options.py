@@ -54,8 +54,8 @@ def test_option_groups_become_options_where_the_group_stands() -> None:
     assert _options("sweep") == [
         *data, "lags", "horizon", "units", "layers", "cell", "activation", "seeds", "folds",
         "test", "epochs", "patience", "min_epochs", "lr_patience", "stop_fraction", "restarts",
-        "batch_size", "lr", "dropout", "search", "trials", "seed", "storage", "study", "workers",
-        "out", "json_output", "progress",
+        "batch_size", "lr", "precision", "batching", "dropout", "search", "trials", "race",
+        "seed", "storage", "study", "workers", "out", "json_output", "progress",
     ]  # fmt: skip
     assert _options("diagnose")[:8] == ["path", "model", *data[1:], "val_fraction"]
 

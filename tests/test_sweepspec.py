@@ -40,19 +40,23 @@ DEFAULT_RECORD = {
     "seed": 0,
     "equal_budget": True,
 }
+ADDED = {"race": True, "precision": "auto", "batching": "auto"}
+"""Settings added since, at their defaults: a study recorded without them resumes."""
+CURRENT = {**DEFAULT_RECORD, **ADDED}
 
 
 def test_the_default_spec_records_exactly_the_flat_settings_of_before() -> None:
     plain = SweepSpec().to_dict()
-    assert plain == DEFAULT_RECORD
-    assert list(plain) == list(DEFAULT_RECORD)  # recommendation.json keeps its key order
-    assert json.dumps(plain) == json.dumps(DEFAULT_RECORD)
+    assert plain == CURRENT
+    before = {k: v for k, v in plain.items() if k not in ADDED}
+    assert list(before) == list(DEFAULT_RECORD)  # recommendation.json keeps its key order
+    assert json.dumps(before) == json.dumps(DEFAULT_RECORD)
 
 
 def test_the_fingerprint_is_the_record_and_the_data() -> None:
     data = get("seed")
     plain = fingerprint(SweepSpec(), data)
-    assert {k: v for k, v in plain.items() if k != "data"} == DEFAULT_RECORD
+    assert {k: v for k, v in plain.items() if k != "data"} == CURRENT
     assert str(plain["data"]).startswith("seed (10 values, digest ")
 
 
@@ -72,14 +76,14 @@ def test_a_spec_made_of_parts_records_each_setting_under_its_name() -> None:
         "epochs": 40, "patience": None, "lr_patience": None, "restarts": 0, "lr": 0.01,
         "folds": 2, "test_fraction": 0.0, "scaling": "standard", "seeds": 1, "seed": 7,
     }  # fmt: skip
-    assert spec.to_dict() == {**DEFAULT_RECORD, **changed}
+    assert spec.to_dict() == {**CURRENT, **changed}
     assert SweepSpec.from_dict(spec.to_dict()) == spec
     assert SweepSpec().replace(**changed) == spec
 
 
 def test_a_tpe_search_records_the_grid_at_its_defaults() -> None:
     spec = SweepSpec(space=SearchSpec(trials=5, cells=("lstm", "gru")))
-    expected = {**DEFAULT_RECORD, "search": "tpe", "trials": 5, "cells": ["lstm", "gru"]}
+    expected = {**CURRENT, "search": "tpe", "trials": 5, "cells": ["lstm", "gru"]}
     assert spec.to_dict() == expected
     assert SweepSpec.from_dict({**expected, "units": [2, 4]}) == spec  # unused, once checked
     assert configurations(spec, 1) == []

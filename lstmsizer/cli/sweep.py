@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal, cast
 
 from lstmsizer.cli.app import app
+from lstmsizer.cli.core import PrecisionOption
 from lstmsizer.cli.options import (
     Activation,
     BatchSize,
@@ -98,19 +99,35 @@ class SweepOptions:
             "first fold's stopping block."
         ),
     ] = str(ProtocolSpec.lr)
+    precision: PrecisionOption = ProtocolSpec.precision
+    batching: Annotated[
+        Literal["auto", "off"],
+        option(
+            "auto: a configuration's seeds (and folds) train as one batched network where "
+            "that measured faster on this device; off: one model at a time."
+        ),
+    ] = ProtocolSpec.batching
     dropout: Dropout = LayerSpec.dropout
     search: Annotated[
         Literal["grid", "tpe"],
         option("grid: every configuration; tpe: Optuna's TPE over a wider space."),
     ] = "grid"
     trials: Annotated[int, option("Configurations tried by --search tpe.")] = SearchSpec.trials
+    race: Annotated[
+        bool,
+        option(
+            "Grid: stop a configuration after a fold once it is far worse than the best "
+            "finished one, paired over its cells; --no-race trains every fold of every one."
+        ),
+    ] = GridSpec.race
     seed: Annotated[int, option("First seed; the others follow it.")] = SweepSpec.seed
 
     def spec(self) -> SweepSpec:
         """The SweepSpec these options ask for; both searches are checked, one is kept."""
         window = WindowSpec(self.lags, self.horizon)
         cells = tuple(cast(Cell, c.strip()) for c in self.cell.split(",") if c.strip())
-        grid = GridSpec(ints("units", self.units), ints("layers", self.layers), cells)
+        units, layers = ints("units", self.units), ints("layers", self.layers)
+        grid = GridSpec(units, layers, cells, race=self.race)
         tpe = SearchSpec(self.trials, cells)
         model = LayerSpec(self.activation, self.dropout)
         # 0 on the command line turns a patience off, which ProtocolSpec says with None
@@ -184,11 +201,17 @@ def _payload(result: SweepResult, report: Path) -> dict[str, object]:
 
 
 def _render(result: SweepResult) -> None:
+    from lstmsizer.report.results import raced_notes
+    from lstmsizer.rundir import SummaryRow
+
     t = result.table
     paired = ["-"] * len(t)  # tables from before the paired rule lack the columns
     if "paired_diff" in t and "paired_se" in t:
         diff, se = column(t["paired_diff"]), column(t["paired_se"])
         paired = ["-" if d == "-" else f"{d} ± {s}" for d, s in zip(diff, se, strict=True)]
+    rows_read = [{str(k): v for k, v in r.items()} for r in t.to_dict("records")]
+    notes = raced_notes([SummaryRow.from_dict(r) for r in rows_read])
+    paired = [notes.get(c, p) for c, p in zip(t["config"].astype(str), paired, strict=True)]
     rows = zip(
         t["config"].astype(str),
         [f"{int(p):,}" for p in t["parameters"]],

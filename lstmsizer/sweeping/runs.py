@@ -11,7 +11,7 @@ from lstmsizer.config import TrainSpec, named
 from lstmsizer.datasets import Dataset
 from lstmsizer.evaluation import score_forecaster
 from lstmsizer.forecaster import LSTMForecaster
-from lstmsizer.seeds import batching_pays, fit_seeds
+from lstmsizer.seeds import batching_choice, fit_folds, fit_seeds
 from lstmsizer.splits import Split
 from lstmsizer.sweeping.plan import Configuration, SweepSpec
 from lstmsizer.sweepspec import LR_CANDIDATES
@@ -83,23 +83,70 @@ def runs_at_best_rate(
         rows (empty for one rate: every fold after the first trains at the chosen one).
     """
     seeds = spec.seed_list()
-    if len(seeds) * len(rates) > 1 and batching_pays(config.model):
+    batched = batching_choice(config.model, spec.train.batching).batched
+    if len(seeds) * len(rates) > 1 and batched:
         members = [s for _ in rates for s in seeds]
         lrs = [r for r in rates for _ in seeds]
         train = _train_spec(config, spec, seeds[0], None)
         start = time.perf_counter()
         models = _fit_together(config, spec, dataset, split, train, members, lrs)
         share = (time.perf_counter() - start) / len(models)
-        runs = []
-        for model in models:
-            row = _row(config, model, dataset, split, fold, fitted=True)
-            row["seconds"] = float(row["seconds"]) + share  # type: ignore[arg-type]
-            runs.append((row, model))
+        runs = _batched_runs(config, dataset, split, fold, models, share)
     else:
         runs = [train_run(config, spec, dataset, split, fold, s, r) for r in rates for s in seeds]
     per_rate = [runs[k * len(seeds) : (k + 1) * len(seeds)] for k in range(len(rates))]
     chosen, lr_search = choose_rate(config, rates, per_rate) if fold == 0 else (0, [])
     return per_rate[chosen], rates[chosen], lr_search
+
+
+def later_folds(
+    config: Configuration, spec: SweepSpec, dataset: Dataset, folds: Sequence[Split], lr: float
+) -> dict[int, list[Run]]:
+    """The runs of every fold after the first at rate lr, trained as one network of seeds x
+    folds (seeds.fit_folds) where batching pays and at least two folds follow the first.
+
+    The group is always those folds, also when a resumed trial has stored some of them, so
+    that a resumed trial trains exactly the network an uninterrupted one did. Each run is
+    charged an equal share of the training's seconds.
+
+    Returns:
+        Each later fold's runs (one per seed, in seed order) by fold index; empty where the
+        folds train one by one.
+    """
+    if len(folds) < 3 or not batching_choice(config.model, spec.train.batching).batched:
+        return {}
+    seeds, later = spec.seed_list(), folds[1:]
+    n = max(split.n for split in later)
+    y = dataset.values[:n]
+    X = dataset.features[:n] if dataset.features.shape[1] else None
+    train = _train_spec(config, spec, seeds[0], lr)
+    ends = [split.train_end for split in later]
+    start = time.perf_counter()
+    fitted = fit_folds(
+        spec.window, config.model, train, seeds, y, X, train_ends=ends, scaling=spec.split.scaling
+    )
+    share = (time.perf_counter() - start) / (len(seeds) * len(later))
+    return {
+        fold: _batched_runs(config, dataset, split, fold, models, share)
+        for fold, (split, models) in enumerate(zip(later, fitted, strict=True), start=1)
+    }
+
+
+def _batched_runs(
+    config: Configuration,
+    dataset: Dataset,
+    split: Split,
+    fold: int,
+    models: list[LSTMForecaster],
+    share: float,
+) -> list[Run]:
+    """Rows of models trained together, each charged share seconds of that training."""
+    runs = []
+    for model in models:
+        row = _row(config, model, dataset, split, fold, fitted=True)
+        row["seconds"] = float(row["seconds"]) + share  # type: ignore[arg-type]
+        runs.append((row, model))
+    return runs
 
 
 def choose_rate(
@@ -177,6 +224,7 @@ def _row(
         stop_windows=model.stop_block_.stop,
         threads=history.threads,
         device=history.device,
+        precision=history.precision,
         batched=fitted,
     )
     if not math.isfinite(history.train_loss[-1]):
