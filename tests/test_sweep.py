@@ -23,7 +23,8 @@ from lstmsizer.sweeping import SweepSpec, sweep
 from lstmsizer.sweeping import runs as runs_module
 from lstmsizer.sweeping.plan import configurations
 
-TINY = {"seeds": 2, "folds": 2, "epochs": 3, "patience": None, "test_fraction": 0.1}
+# race off: these sweeps check that every configuration trains on every fold
+TINY = {"seeds": 2, "folds": 2, "epochs": 3, "patience": None, "test_fraction": 0.1, "race": False}
 
 
 def _planned(result_runs: pd.DataFrame) -> list[tuple[str, int, int]]:
@@ -165,7 +166,8 @@ SCRIPT = textwrap.dedent(
     from lstmsizer.datasets import get
     from lstmsizer.sweeping import sweep
     sweep(get("sine", n=200), out=sys.argv[1], lags=6, units=(1, 2, 3, 4), layers=(1,),
-          seeds=2, folds=2, epochs=int(sys.argv[3]), patience=None, workers=int(sys.argv[2]))
+          seeds=2, folds=2, epochs=int(sys.argv[3]), patience=None, workers=int(sys.argv[2]),
+          race=False)
     """
 )
 

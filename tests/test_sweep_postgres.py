@@ -71,7 +71,7 @@ def test_two_workers_on_one_postgres_study_train_every_run_once(
     postgres_url: str, tmp_path: Path
 ) -> None:
     spec = SweepSpec().replace(
-        lags=6, units=(1, 2, 3), layers=(1,), seeds=2, folds=2, epochs=2, patience=None
+        lags=6, units=(1, 2, 3), layers=(1,), seeds=2, folds=2, epochs=2, patience=None, race=False
     )
     study = f"pg-{uuid.uuid4().hex[:8]}"
     result = sweep(

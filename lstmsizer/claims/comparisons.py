@@ -26,6 +26,7 @@ from lstmsizer.deepwide import candidates, equal_budget_pairs
 from lstmsizer.diagnostics.depth import depth_pair
 from lstmsizer.intervals import correlation_interval, t_interval
 from lstmsizer.metrics import rmse
+from lstmsizer.rundir.sweep import raced_ids, ran_every_fold
 from lstmsizer.rundir.tables import read_cells
 from lstmsizer.sizes import config_label
 from lstmsizer.sweeping import SweepResult, sweep
@@ -40,8 +41,14 @@ def stacking_beats_width(ctx: Context) -> Claim:
     """A stacked LSTM against one layer of the same parameter budget, paired over seeds x
     folds of a sweep (scaled down to 3 x 16 by default)."""
     s = ctx.settings
+    # no racing: the claim pairs the deep and the wide configuration over every cell
     found = _small_sweep(
-        ctx, ctx.dataset, "deep-vs-wide", units=(s.depth_units,), layers=(s.depth_layers,)
+        ctx,
+        ctx.dataset,
+        "deep-vs-wide",
+        units=(s.depth_units,),
+        layers=(s.depth_layers,),
+        race=False,
     )
     pairs = equal_budget_pairs(candidates(found.table), read_cells(found.runs))
     threshold = rules.DEPTH_NEEDS.says
@@ -113,7 +120,8 @@ def linear_series_needs_no_lstm(ctx: Context) -> Claim:
     s = ctx.settings
     data = get("ar", n=s.linear_n, seed=ctx.seed)
     found = _small_sweep(ctx, data, "linear-series", units=s.linear_units, layers=(1,))
-    best = found.table.sort_values(["mean_rmse", "parameters"]).iloc[0]
+    table = ran_every_fold(found.table, raced_ids(found.table))
+    best = table.sort_values(["mean_rmse", "parameters"]).iloc[0]
     baseline = found.baselines.sort_values("mean_rmse").iloc[0]
     ref = found.baseline_runs[found.baseline_runs["model"] == baseline["model"]]
     change = paired_change(found.runs, str(best["config"]), ref, ("fold",))

@@ -14,6 +14,7 @@ from lstmsizer.datasets import Dataset, get, load, resolve
 from lstmsizer.errors import DataError, check_int
 from lstmsizer.rundir import RunFolder, read_run
 from lstmsizer.rundir.files import MODEL_FILE, RECOMMENDATION_FILE, RUNS_FILE
+from lstmsizer.rundir.sweep import ran_every_fold
 from lstmsizer.splits import Scaler, Split
 
 if TYPE_CHECKING:
@@ -27,7 +28,8 @@ class SweepRun:
     Attributes:
         folder: The run folder as read (rundir.read_run).
         spec: The SweepSpec rebuilt from recommendation.json's spec.
-        runs: runs.csv, one row per trained model.
+        runs: runs.csv, one row per trained model, of the configurations that ran every
+            fold (raced-out ones are left out, as by every comparison).
     """
 
     folder: RunFolder
@@ -46,8 +48,8 @@ class SweepRun:
 
     @property
     def summary(self) -> pd.DataFrame:
-        """summary.csv, one row per configuration."""
-        return self.folder.summary
+        """summary.csv, one row per configuration that ran every fold."""
+        return ran_every_fold(self.folder.summary, self.folder.raced)
 
     @property
     def recommended(self) -> str:
@@ -83,7 +85,7 @@ def sweep_run(run_dir: str | os.PathLike[str]) -> SweepRun:
             f"got keys {sorted(info)}"
         )
     spec = SweepSpec.from_dict(info["spec"])
-    return SweepRun(folder, spec, folder.runs)
+    return SweepRun(folder, spec, ran_every_fold(folder.runs, folder.raced))
 
 
 def run_dataset(run: SweepRun, data: Any = None) -> Dataset:

@@ -80,7 +80,8 @@ def _forecasts(run: RunFolder) -> Figure | None:
 
 def _rmse(run: RunFolder) -> Figure:
     rec = run.recommendation.config
-    return plot_rmse(run.configs, baseline_scores(run.baselines), rec)
+    # over seeds x folds: raced-out configurations ran fewer folds
+    return plot_rmse(run.compared, baseline_scores(run.baselines), rec)
 
 
 def _deep_wide(run: RunFolder) -> Figure | None:

@@ -22,7 +22,7 @@ from lstmsizer.report.facts import (
 )
 from lstmsizer.report.health_html import health_section, stability_html
 from lstmsizer.report.numbers import DEEP_WIDE_WORDS, deep_wide_pairs, under_trained
-from lstmsizer.report.results import Table, baseline_scores, table
+from lstmsizer.report.results import Table, baseline_scores, summary_frame, table
 from lstmsizer.report.slots import Drawn
 from lstmsizer.report.tables import plain_table, table_html
 from lstmsizer.rundir import RunFolder, SummaryRow
@@ -40,7 +40,7 @@ SECTIONS = (
     ("configurations", "Every configuration"),
     ("files", "Raw files"),
 )
-FIRST_COLUMNS = ("config", "parameters", "mean_rmse", "se_rmse", "mean_mae", "mean_mase")
+FIRST_COLUMNS = ("config", "parameters", "mean_rmse", "se_rmse", "raced", "mean_mae", "mean_mase")
 LEADS = {
     "data": "Plot the series before you model it: its shape and how far back it correlates "
     "say what a model can learn from the window.",
@@ -210,7 +210,7 @@ def claims(run: RunFolder) -> str:
 def summary_table(run: RunFolder) -> Table:
     """summary.csv with a model name first and the scores before the shape columns."""
     labels = {c.config: c.label for c in run.configs}
-    summary = table(run.summary)
+    summary = table(summary_frame(run))
     columns = summary.columns
     key = columns.index("config") if "config" in columns else None
     order = [c for c in FIRST_COLUMNS if c in columns]

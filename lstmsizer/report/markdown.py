@@ -14,12 +14,14 @@ from lstmsizer.report.facts import (
     setup_facts,
 )
 from lstmsizer.report.health import HEALTH_COLUMNS, health_rows, stability_sentence
-from lstmsizer.report.results import baseline_scores, table
+from lstmsizer.report.results import baseline_scores, summary_frame, table
 from lstmsizer.report.slots import Drawn
 from lstmsizer.rundir import RunFolder
 from lstmsizer.rundir.convert import to_float
 
-SUMMARY_COLUMNS = ("config", "parameters", "runs", "failed", "mean_rmse", "se_rmse", "seconds")
+SUMMARY_COLUMNS = (
+    "config", "parameters", "runs", "failed", "mean_rmse", "se_rmse", "raced", "seconds",
+)  # fmt: skip
 
 
 def _cell(value: object) -> str:
@@ -41,7 +43,7 @@ def _facts(facts: Facts) -> str:
 
 
 def _summary(run: RunFolder) -> str:
-    summary, labels = table(run.summary), {c.config: c.label for c in run.configs}
+    summary, labels = table(summary_frame(run)), {c.config: c.label for c in run.configs}
     columns = [c for c in SUMMARY_COLUMNS if c in summary.columns]
     index = [summary.columns.index(c) for c in columns]
     rows = ([labels.get(str(row[index[0]]), ""), *(row[k] for k in index)] for row in summary.rows)

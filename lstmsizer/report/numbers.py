@@ -177,9 +177,9 @@ def deep_wide_pairs(run: RunFolder) -> list[Pair[SummaryRow]]:
 
     diagnostics.json's pairs come from the same rule on the same two files, so they are not
     read here: the report says the same whether or not diagnose ran (and whichever version
-    of lstmsizer wrote diagnostics.json).
+    of lstmsizer wrote diagnostics.json). Raced-out configurations are not paired.
     """
-    return deepwide.equal_budget_pairs(run.configs, run.cells)
+    return deepwide.equal_budget_pairs(run.compared, run.cells)
 
 
 def under_trained(pair: Pair[SummaryRow]) -> bool:

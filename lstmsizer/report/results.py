@@ -8,8 +8,10 @@ from dataclasses import dataclass
 import pandas as pd
 
 from lstmsizer.recommend import summarize_baselines
+from lstmsizer.report.facts import signed
+from lstmsizer.rundir import RunFolder
 from lstmsizer.rundir.convert import to_float, to_int
-from lstmsizer.rundir.sweep import BaselineRun
+from lstmsizer.rundir.sweep import RACE_COLUMNS, RACED_COLUMN, BaselineRun, SummaryRow
 
 
 @dataclass(frozen=True)
@@ -47,3 +49,28 @@ def table(frame: pd.DataFrame) -> Table:
     """A table for display, NaN as None."""
     rows = frame.astype(object).where(frame.notna(), None).itertuples(index=False, name=None)
     return Table(tuple(str(c) for c in frame.columns), tuple(tuple(r) for r in rows))
+
+
+def raced_notes(configs: Sequence[SummaryRow]) -> dict[str, str]:
+    """What the tables say of each raced-out configuration in place of a comparison with the
+    best, by id: "raced out after fold 1: +0.210 ± 0.030 vs LSTM(32)" (its paired gap to the
+    incumbent over the cells it ran, and that gap's standard error)."""
+    labels = {c.config: c.label for c in configs}
+    return {
+        c.config: f"raced out after fold {c.race.folds}: {signed(c.race.gap, c.race.se)} vs "
+        f"{labels.get(c.race.incumbent) or c.race.incumbent}"
+        for c in configs
+        if c.race is not None
+    }
+
+
+def summary_frame(run: RunFolder) -> pd.DataFrame:
+    """summary.csv for display: its racing columns as one raced column of raced_notes (none
+    when no configuration was raced out)."""
+    summary = run.summary.drop(columns=[c for c in RACE_COLUMNS if c in run.summary.columns])
+    notes = raced_notes(run.configs)
+    if not notes:
+        return summary
+    at = list(run.summary.columns).index(RACED_COLUMN)  # where the racing columns were
+    summary.insert(at, RACED_COLUMN, summary["config"].astype(str).map(notes).fillna(""))
+    return summary

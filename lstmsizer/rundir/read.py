@@ -41,7 +41,13 @@ from lstmsizer.rundir.measurements import (
     read_gradients,
     read_speed,
 )
-from lstmsizer.rundir.sweep import BaselineRun, Recommendation, SummaryRow
+from lstmsizer.rundir.sweep import (
+    BaselineRun,
+    Recommendation,
+    SummaryRow,
+    raced_ids,
+    ran_every_fold,
+)
 from lstmsizer.rundir.tables import (
     Cells,
     Curve,
@@ -75,7 +81,8 @@ class RunFolder:
         series, forecasts, curves: series.csv, forecasts.csv, curves.csv.
         lr_search: lr_search.csv, every learning rate tried per configuration.
         cells: runs.csv's validation RMSE per configuration and (seed, fold), for paired
-            differences; None when runs.csv names no distinct cells.
+            differences, of the configurations that ran every fold (rundir.sweep.
+            ran_every_fold); None when runs.csv names no distinct cells.
         capacity, gradients, deep_wide: diagnostics.json.
         speed, claims: speed.json and claims.json.
         problems: One sentence per optional file that was there but could not be read.
@@ -103,6 +110,17 @@ class RunFolder:
     claims: tuple[Claim, ...] | None = None
     problems: tuple[str, ...] = ()
     files: tuple[str, ...] = ()
+
+    @property
+    def raced(self) -> frozenset[str]:
+        """Ids of the configurations raced out: their runs cover fewer folds."""
+        return raced_ids(self.summary)
+
+    @property
+    def compared(self) -> tuple[SummaryRow, ...]:
+        """The configurations that ran every fold, in file order: what comparisons use."""
+        raced = self.raced
+        return tuple(c for c in self.configs if c.config not in raced)
 
     @property
     def trained(self) -> int:
@@ -140,7 +158,7 @@ def read_run(run_dir: str | os.PathLike[str]) -> RunFolder:
         forecasts=optional(FORECASTS_FILE, read_forecasts),
         curves=optional(CURVES_FILE, lambda f: read_curves(pd.read_csv(f))),
         lr_search=optional(LR_SEARCH_FILE, pd.read_csv),
-        cells=None if runs is None else optional(RUNS_FILE, read_cells, runs),
+        cells=None if runs is None else optional(RUNS_FILE, _cells, runs, raced_ids(summary)),
         capacity=optional(DIAGNOSTICS_FILE, read_capacity, diagnostics),
         gradients=optional(DIAGNOSTICS_FILE, read_gradients, diagnostics),
         deep_wide=optional(DIAGNOSTICS_FILE, read_deep_wide, diagnostics),
@@ -172,6 +190,10 @@ class _Optional:
                 self.failed.add(name)
                 self.problems.append(f"{name} could not be read ({error}); that part is left out.")
             return None
+
+
+def _cells(runs: pd.DataFrame, raced: frozenset[str]) -> Cells | None:
+    return read_cells(ran_every_fold(runs, raced))
 
 
 def _load_json(path: Path) -> Any:

@@ -3,13 +3,14 @@ the columns of its other tables."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 import pandas as pd
 
-from lstmsizer.rundir.convert import build, json_ready
+from lstmsizer.racing import RaceEvidence
+from lstmsizer.rundir.convert import build, json_ready, to_bool
 from lstmsizer.rundir.files import BASELINES_FILE, RECOMMENDATION_FILE, SUMMARY_FILE
 from lstmsizer.sizes import config_label
 
@@ -151,7 +152,9 @@ class Health:
 class SummaryRow(ConfigFields):
     """One row of summary.csv: a configuration's validation scores over seeds x folds.
 
-    health is None for a row written before sweeps recorded training health.
+    health is None for a row written before sweeps recorded training health; race is the
+    evidence a configuration was raced out with (its scores then cover fewer folds), None
+    for one that ran every fold.
     """
 
     runs: int
@@ -166,17 +169,23 @@ class SummaryRow(ConfigFields):
     mean_epochs: float
     seconds: float
     health: Health | None = None
+    race: RaceEvidence | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The summary.csv columns, in file order (no health columns when health is None)."""
-        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "health"}
+        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in _PARTS}
+        out |= race_record(self.race)
         return out | (self.health.to_dict() if self.health is not None else {})
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> SummaryRow:
-        """The record from a summary.csv row; health when the row has its columns."""
+        """The record from a summary.csv row; health when the row has its columns, race
+        when its raced column says so (a row without one ran every fold)."""
         health = Health.from_dict(data) if HEALTH_COLUMNS[0] in data else None
-        return build(cls, data, SUMMARY_FILE, health=health)
+        race = None
+        if to_bool(data.get(RACED_COLUMN)):
+            race = RaceEvidence.from_dict({f: data[f"race_{f}"] for f in _EVIDENCE})
+        return build(cls, data, SUMMARY_FILE, health=health, race=race)
 
 
 @dataclass(frozen=True)
@@ -218,8 +227,18 @@ class BaselineRun:
         return build(cls, data, BASELINES_FILE)
 
 
+_PARTS = ("health", "race")
+_EVIDENCE = tuple(f.name for f in fields(RaceEvidence))
 HEALTH_COLUMNS = tuple(f.name for f in fields(Health))
-SUMMARY_COLUMNS = (*(f.name for f in fields(SummaryRow) if f.name != "health"), *HEALTH_COLUMNS)
+RACED_COLUMN = "raced"
+RACE_COLUMNS = (RACED_COLUMN, *(f"race_{name}" for name in _EVIDENCE))
+"""summary.csv's racing columns: raced, then the evidence (RaceEvidence's fields, prefixed);
+empty evidence for a configuration that ran every fold."""
+SUMMARY_COLUMNS = (
+    *(f.name for f in fields(SummaryRow) if f.name not in _PARTS),
+    *RACE_COLUMNS,
+    *HEALTH_COLUMNS,
+)
 BASELINE_RUN_COLUMNS = tuple(f.name for f in fields(BaselineRun) if f.name != "error")
 ERROR_COLUMN = "error"
 """Written beside the scores of a run whose forecasts were not finite, in any table."""
@@ -257,3 +276,40 @@ def conform(
     if unknown or missing or not ordered:
         raise ValueError(f"a run-folder table must have the columns {list(columns)}, got {names}")
     return frame
+
+
+def race_record(race: RaceEvidence | None) -> dict[str, Any]:
+    """summary.csv's racing columns of one configuration: raced and the evidence, if any."""
+    evidence = race.to_dict() if race is not None else dict.fromkeys(_EVIDENCE)
+    return {RACED_COLUMN: race is not None} | {f"race_{k}": v for k, v in evidence.items()}
+
+
+def race_columns(configs: Sequence[str], raced: Mapping[str, RaceEvidence]) -> pd.DataFrame:
+    """summary.csv's racing columns of these configurations, counts as whole numbers."""
+    frame = pd.DataFrame([race_record(raced.get(c)) for c in configs], columns=RACE_COLUMNS)
+    counts = [f"race_{f.name}" for f in fields(RaceEvidence) if f.type == "int"]
+    return frame.astype(dict.fromkeys(counts, "Int64"))
+
+
+def raced_ids(summary: pd.DataFrame) -> frozenset[str]:
+    """Ids of the configurations summary.csv records as raced out (none without the column)."""
+    if RACED_COLUMN not in summary.columns:
+        return frozenset()
+    raced = summary[RACED_COLUMN].map(lambda v: bool(to_bool(v)))
+    return frozenset(summary.loc[raced, "config"].astype(str))
+
+
+def ran_every_fold(frame: pd.DataFrame, raced: Collection[str]) -> pd.DataFrame:
+    """The rows of frame (runs.csv's or summary.csv's) of configurations that ran every fold.
+
+    A raced-out configuration stopped after the folds it ran: its runs are real and stay in
+    runs.csv, but the one-SE rule, stability, the baseline comparison, claims and diagnose
+    pair configurations over every cell, so they use only these rows.
+
+    Args:
+        frame: A table with a config column.
+        raced: Ids of the raced-out configurations (raced_ids, or the sweep's own record).
+    """
+    if not raced:
+        return frame
+    return frame[~frame["config"].astype(str).isin(set(raced))].reset_index(drop=True)

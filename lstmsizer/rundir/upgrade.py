@@ -10,7 +10,13 @@ import pandas as pd
 
 from lstmsizer.errors import DataError
 from lstmsizer.rundir.files import RECOMMENDATION_FILE, SCHEMA_VERSION, VERSION_KEY
-from lstmsizer.rundir.sweep import HEALTH_COLUMNS, SUMMARY_COLUMNS
+from lstmsizer.rundir.sweep import (
+    HEALTH_COLUMNS,
+    RACE_COLUMNS,
+    RACED_COLUMN,
+    SUMMARY_COLUMNS,
+    race_record,
+)
 
 # recommendation.json keys that version-1 sweeps wrote only later (the paired rule and the
 # bootstrap) or not at all (the shape, before other cells and depths): what stands for them
@@ -73,11 +79,14 @@ def upgrade(
         if isinstance(rec, Mapping):
             payload = {**payload, "recommendation": {**V1_RECOMMENDATION, **rec}}
         summary = _v1_summary(summary)
+    if RACED_COLUMN not in summary.columns:  # written before racing: none was raced out
+        summary = summary.assign(**race_record(None))
     return version, payload, summary
 
 
 def _v1_summary(summary: pd.DataFrame) -> pd.DataFrame:
     health = any(c in summary.columns for c in HEALTH_COLUMNS)
     wanted = [c for c in SUMMARY_COLUMNS if health or c not in HEALTH_COLUMNS]
+    wanted = [c for c in wanted if c not in RACE_COLUMNS]  # added for every version
     added = {c: V1_SUMMARY.get(c, math.nan) for c in wanted if c not in summary.columns}
     return summary.assign(**added) if added else summary

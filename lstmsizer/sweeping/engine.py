@@ -22,7 +22,7 @@ from lstmsizer.datasets import Dataset
 from lstmsizer.errors import StorageError
 from lstmsizer.sizes import keras_parameter_count
 from lstmsizer.splits import Split, rolling_origin_folds
-from lstmsizer.sweeping import processes
+from lstmsizer.sweeping import processes, race
 from lstmsizer.sweeping.folds import FoldRuns, train_configuration
 from lstmsizer.sweeping.plan import Configuration, fingerprint
 from lstmsizer.sweeping.storage import open_storage, quiet_optuna, storage_error, storage_guard
@@ -119,7 +119,8 @@ def suggest(trial: Trial, spec: SweepSpec) -> Configuration:
 
 
 def objective(job: Job, study: optuna.Study) -> Callable[[Trial], float]:
-    """Train one configuration over every seed x fold; the value is its mean RMSE."""
+    """Train one configuration over every seed x fold; the value is its mean RMSE (over
+    the folds it ran when racing stopped it: see sweeping.race)."""
     folds, _ = job.folds
 
     def run(trial: Trial) -> float:
@@ -150,7 +151,8 @@ def objective(job: Job, study: optuna.Study) -> Callable[[Trial], float]:
             trial.set_user_attr(fold_attr(fold), part.to_dict())
 
         spec, data = job.spec, job.dataset
-        trained = train_configuration(config, spec, data, folds, report, done, store)
+        stop = race.stopper(spec, study, trial, config.id)  # grid only; tpe has its pruner
+        trained = train_configuration(config, spec, data, folds, report, done, store, stop)
         trial.set_user_attr("lr_search", trained.lr_search)
         trial.set_user_attr("curve", trained.curve)
         trial.set_user_attr("runs", rows)

@@ -14,7 +14,7 @@ from lstmsizer.history import History
 from lstmsizer.holdout import ThinDataWarning
 from lstmsizer.splits import Split
 from lstmsizer.sweeping.plan import Configuration, SweepSpec
-from lstmsizer.sweeping.runs import Run, candidate_rates, runs_at_best_rate
+from lstmsizer.sweeping.runs import Run, candidate_rates, later_folds, runs_at_best_rate
 
 RunCallback = Callable[[int, dict[str, object]], None]
 """Called after each run with (run index, row); may raise optuna.TrialPruned."""
@@ -93,30 +93,43 @@ def train_configuration(
     callback: RunCallback | None = None,
     done: Mapping[int, FoldRuns] | None = None,
     on_fold: Callable[[int, FoldRuns], None] | None = None,
+    stop: Callable[[int, list[dict[str, object]]], bool] | None = None,
 ) -> Trained:
     """Every seed on every fold of one configuration, its learning rate chosen on the first.
 
     Under --lr auto the first fold trains every seed at every rate of LR_CANDIDATES with the
     full protocol; the rate with the lowest mean loss on the early-stopping blocks (never on
     the validation block) is the configuration's rate, and its runs are the first fold's
-    runs. The other folds train at that rate. Warnings about thin data are said once by the
-    sweep, not by every run.
+    runs. The other folds train at that rate, where batching pays together as one network
+    of seeds x folds (runs.later_folds), each still stored on its own. Warnings about thin
+    data are said once by the sweep, not by every run.
 
     Args:
         done: Folds an interrupted trial of the same configuration finished; the leading
             ones (0, 1, ...) are taken as they are, rate included, and only the rest train.
             Runs are seeded, so the result equals one uninterrupted training.
         on_fold: Called with each fold trained here as soon as it ends, to store it.
+        stop: Asked with the fold just finished and every row so far, never after the
+            last fold nor before folds already trained together with it; True ends
+            training there (racing) and returns the rows so far.
     """
     out = Trained()
     rates = candidate_rates(config, spec)
+    ahead: dict[int, list[Run]] | None = None  # the later folds' runs, where trained as one
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ThinDataWarning)
         for fold, split in enumerate(folds):
             part = (done or {}).get(fold) if len(out.resumed) == fold else None
             if part is None:
                 tried = rates if fold == 0 else (out.lr,)
-                found = runs_at_best_rate(config, spec, dataset, split, fold, tried)
+                if fold > 0 and ahead is None:
+                    ahead = later_folds(config, spec, dataset, folds, out.lr)
+                runs = (ahead or {}).get(fold)
+                found = (
+                    runs_at_best_rate(config, spec, dataset, split, fold, tried)
+                    if runs is None
+                    else (runs, out.lr, [])
+                )
                 part = FoldRuns.of(*found, last=fold == len(folds) - 1)
                 if on_fold is not None:
                     on_fold(fold, part)
@@ -129,4 +142,7 @@ def train_configuration(
                 out.rows.append(row)
                 if callback is not None:
                     callback(len(out.rows) - 1, row)
+            ready = ahead is not None and fold + 1 in ahead  # trained already: nothing to save
+            if stop is not None and fold < len(folds) - 1 and not ready and stop(fold, out.rows):
+                break
     return out

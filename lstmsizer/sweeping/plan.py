@@ -133,8 +133,11 @@ def check_fingerprint(stored: dict[str, object], wanted: dict[str, object], stud
     """Raise OptionError naming every difference between a study's plan and this run's.
 
     Settings the study's search never reads are not compared: a study recorded them as they
-    were given, a spec records them at their defaults (SweepSpec.to_dict).
+    were given, a spec records them at their defaults (SweepSpec.to_dict). A setting the
+    study did not record (it is newer than the study) reads at its default, as
+    SweepSpec.from_dict reads it.
     """
+    stored = {**{k: v for k, v in SweepSpec().to_dict().items() if k not in stored}, **stored}
     same_search = stored.get("search") == wanted.get("search")
     unused = unused_settings(wanted.get("search")) if same_search else set()
     keys = sorted((set(stored) | set(wanted)) - unused)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import math
 import warnings
@@ -12,7 +11,6 @@ from typing import Any
 
 import optuna
 import pandas as pd
-from optuna.trial import TrialState
 
 from lstmsizer.atomic import atomic_write, write_text
 from lstmsizer.baselines import make_baselines
@@ -20,17 +18,19 @@ from lstmsizer.environment import environment
 from lstmsizer.evaluation import score_baselines, score_forecaster
 from lstmsizer.forecaster import LSTMForecaster
 from lstmsizer.holdout import ThinDataWarning, describe_rule
-from lstmsizer.onese import add_paired_columns
-from lstmsizer.recommend import recommend, summarize, summarize_baselines
+from lstmsizer.recommend import recommend, summarize_baselines
 from lstmsizer.rundir import files
 from lstmsizer.rundir import sweep as schema
 from lstmsizer.rundir.sweep import Recommendation, conform
+from lstmsizer.runtime import resolve_device
 from lstmsizer.secrets import mask_url
+from lstmsizer.seeds import describe_batching
 from lstmsizer.splits import Split
+from lstmsizer.sweeping import race
+from lstmsizer.sweeping.collect import collect_runs, collect_training
 from lstmsizer.sweeping.engine import Job
 from lstmsizer.sweeping.plan import Configuration
 from lstmsizer.sweeping.runs import train_run
-from lstmsizer.sweeping.study import DUPLICATE, REASON
 
 
 @dataclass
@@ -63,68 +63,6 @@ class SweepResult:
         return LSTMForecaster.load(self.run_dir / files.MODEL_FILE)
 
 
-def collect_runs(study: optuna.Study, job: Job) -> tuple[pd.DataFrame, dict[str, Configuration]]:
-    """One row per run of the first trial that settled each configuration, and those
-    configurations by id as their runs trained them: searched settings and the learning rate
-    the runs used (chosen per configuration by --lr auto) included."""
-    rows: list[dict[str, object]] = []
-    configs: dict[str, Configuration] = {}
-    for trial in sorted(study.get_trials(deepcopy=False), key=lambda t: t.number):
-        settled = trial.state == TrialState.COMPLETE or (
-            trial.state == TrialState.FAIL and REASON in trial.user_attrs
-        )
-        if job.spec.search != "grid":
-            settled = settled or trial.state == TrialState.PRUNED
-        runs = trial.user_attrs.get("runs")
-        stored = trial.user_attrs.get("configuration")
-        config = None if stored is None else Configuration.from_dict(stored)
-        if not settled or DUPLICATE in trial.user_attrs or not runs or config is None:
-            continue
-        if config.id in configs:
-            continue
-        configs[config.id] = dataclasses.replace(config, lr=float(runs[0]["lr"]))
-        for row in runs:
-            rows.append({**row, "trial": trial.number, "state": trial.state.name.lower()})
-    return pd.DataFrame(rows), configs
-
-
-def collect_training(study: optuna.Study, runs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The learning-rate searches and the loss curves of the trials whose runs were collected.
-
-    Returns:
-        lr_search (config, lr, val_loss, epochs, restarts, seconds, chosen) and curves
-        (config, seed, fold, epoch, train_loss, val_loss, lr): one run per configuration, its
-        first seed on the last fold.
-    """
-    searches: list[dict[str, object]] = []
-    curves: list[pd.DataFrame] = []
-    trials = {t.number: t for t in study.get_trials(deepcopy=False)}
-    for config, mine in runs.groupby("config", sort=False):
-        trial = trials[int(mine["trial"].iloc[0])]
-        searches += trial.user_attrs.get("lr_search", [])
-        curve = trial.user_attrs.get("curve") or {}
-        if curve.get("train_loss"):
-            last = mine[mine["fold"] == mine["fold"].max()].iloc[0]
-            n = len(curve["train_loss"])
-            frame = pd.DataFrame(
-                {
-                    "train_loss": curve["train_loss"],
-                    "val_loss": curve.get("val_loss") or [math.nan] * n,
-                    "lr": curve.get("lr") or [math.nan] * n,
-                }
-            )
-            frame.insert(0, "epoch", range(len(frame)))
-            frame.insert(0, "fold", int(last["fold"]))
-            frame.insert(0, "seed", int(last["seed"]))
-            frame.insert(0, "config", str(config))
-            curves.append(frame)
-    curve_frame = pd.concat(curves, ignore_index=True) if curves else pd.DataFrame()
-    return (
-        pd.DataFrame(searches, columns=list(schema.LR_SEARCH_COLUMNS)),
-        curve_frame.reindex(columns=list(schema.CURVE_COLUMNS)),
-    )
-
-
 def final_model(
     job: Job, config: Configuration, folds: list[Split], test: Split
 ) -> tuple[LSTMForecaster, dict[str, object]]:
@@ -148,14 +86,14 @@ def finish(study: optuna.Study, job: Job, seconds: float) -> SweepResult:
     spec, dataset = job.spec, job.dataset
     folds, test = job.folds
     runs, trained = collect_runs(study, job)
+    table, full, raced = race.summary(study, runs)  # full: the configurations run in full
     baseline_runs = pd.DataFrame(score_baselines(dataset, folds, job.baselines, job.progress))
-    table = add_paired_columns(summarize(runs), runs)
     baselines = summarize_baselines(baseline_runs)
     n_features = 1 + dataset.features.shape[1]
     rec = recommend(
         table,
         baselines,
-        runs=runs,
+        runs=full,
         baseline_runs=baseline_runs,
         lags=spec.window.lags,
         n_features=n_features,
@@ -170,6 +108,7 @@ def finish(study: optuna.Study, job: Job, seconds: float) -> SweepResult:
     test_table = _test_table(job, test_row, test)
     lr_search, curves = collect_training(study, runs)
     info = run_info(job, runs, lr_search, seconds)
+    info["racing"] = race.racing_info(raced, runs, spec.split.folds)
     result = SweepResult(job.run_dir, table, runs, baselines, baseline_runs, rec, test_table, info)
     write(result, model)
     _csv(lr_search, job.run_dir / files.LR_SEARCH_FILE)
@@ -212,6 +151,7 @@ def run_info(
         "study": job.study,
         "storage": mask_url(job.storage) if job.storage else str(job.run_dir / files.JOURNAL_FILE),
         "environment": {**environment(), "threads": _first(runs, "threads")},
+        "batching": describe_batching(spec.train.batching, resolve_device(None).type),
         "seconds": seconds,
         "training_seconds": training_seconds(runs, lr_search),
     }
