@@ -184,6 +184,32 @@ def flops_per_sample(
     return per_step * window.lags + 2 * u * window.horizon * n_targets
 
 
+def training_flops(
+    model: ModelSpec,
+    window: WindowSpec,
+    n_features: int,
+    windows: int,
+    epochs: int,
+    n_targets: int = 1,
+) -> int:
+    """FLOPs of training one model: `epochs` passes over `windows` training windows.
+
+    Each window costs TRAINING_FLOPS_FACTOR (3) forward passes (flops_per_sample): the
+    forward pass, and a backward pass that takes about two more, one for the gradients of the
+    inputs and one for those of the weights. Optimizer updates and any validation pass are
+    left out, so this is a lower bound on the arithmetic of a run.
+
+    Args:
+        windows: Training windows per epoch.
+        epochs: Passes over them.
+        model, window, n_features, n_targets: As in flops_per_sample.
+    """
+    check_int("windows", windows, minimum=0)
+    check_int("epochs", epochs, minimum=0)
+    per_window = flops_per_sample(model, window, n_features, n_targets)
+    return TRAINING_FLOPS_FACTOR * per_window * windows * epochs
+
+
 def equal_budget_width(model: ModelSpec, window: WindowSpec, n_features: int) -> int:
     """The single-layer width whose Keras parameter count is nearest to model's stack.
 

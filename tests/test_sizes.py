@@ -21,6 +21,7 @@ from lstmsizer.sizes import (
     keras_parameter_count,
     parameter_breakdown,
     torch_parameter_count,
+    training_flops,
 )
 
 CELLS = ["lstm", "gru", "rnn"]
@@ -117,6 +118,25 @@ def test_flops_per_sample() -> None:
     assert flops_per_sample(_model("gru", 8, 2), window, 4, n_targets=2) == two_layers
     rnn = flops_per_sample(_model("rnn", 4), WindowSpec(lags=3), 1)
     assert rnn == 3 * (2 * 4 * 5 + 3 * 4) + 8
+
+
+def test_training_flops_of_w2_by_hand() -> None:
+    # LSTM(256) on 1 feature, 12 lags: per step 2*4*u*(f+u) matmul + 17u elementwise, Dense
+    # head 2u; a training pass costs 3 forward passes, over 235 windows for 100 epochs
+    u, f, lags = 256, 1, 12
+    forward = lags * (2 * 4 * u * (f + u) + 17 * u) + 2 * u
+    found = training_flops(_model("lstm", u), WindowSpec(lags=lags), f, windows=235, epochs=100)
+    assert found == 3 * forward * 235 * 100 == 448_998_144_000
+
+
+def test_training_flops_stack_and_nothing_trained() -> None:
+    # second layer reads the first's u outputs: 2*4*u*(u+u)
+    u, lags = 8, 3
+    forward = lags * ((2 * 4 * u * (2 + u) + 17 * u) + (2 * 4 * u * (u + u) + 17 * u)) + 2 * u
+    assert training_flops(_model("lstm", u, 2), WindowSpec(lags), 2, 10, 4) == 3 * forward * 40
+    assert training_flops(_model("lstm", u), WindowSpec(lags), 2, 0, 4) == 0
+    with pytest.raises(OptionError, match="epochs"):
+        training_flops(_model("lstm", u), WindowSpec(lags), 2, 10, -1)
 
 
 @pytest.mark.parametrize(
