@@ -36,15 +36,16 @@ from lstmsizer.sweeping.race import RACED, finished_cells, judge
 from lstmsizer.sweeping.study import DUPLICATE, PARAM, config_of
 
 BEST, HOPELESS, SMALL = "lstm-u16-l1", "lstm-u1-l1", "lstm-u2-l1"
-# LSTM(1) against LSTM(16) on a sine wave, 20 epochs at lr 0.01: after its first fold LSTM(1)
-# is worse on both seeds by far more than RACE_MARGIN standard errors of the paired gap.
+# LSTM(1) against LSTM(16) on a sine wave, 20 epochs at lr 0.01, one model at a time: after
+# two folds LSTM(1) is worse on every cell by far more than RACE_MARGIN standard errors of
+# the paired gap.
 FAST = {
     "lags": 6, "layers": (1,), "seeds": 2, "folds": 3, "epochs": 20, "patience": None,
-    "lr": 0.01, "test_fraction": 0.1,
+    "lr": 0.01, "test_fraction": 0.1, "batching": "off",
 }  # fmt: skip
 CLI_FAST = (
     "--lags", "6", "--layers", "1", "--seeds", "2", "--folds", "3", "--epochs", "20",
-    "--patience", "0", "--lr", "0.01", "--workers", "1",
+    "--patience", "0", "--lr", "0.01", "--workers", "1", "--batching", "off",
 )  # fmt: skip
 
 
@@ -83,13 +84,13 @@ def test_a_hopeless_configuration_is_raced_out_with_the_evidence_of_its_runs(
     raced_run: Path,
 ) -> None:
     runs = pd.read_csv(raced_run / "runs.csv")
-    assert sorted(set(runs.loc[runs["config"] == HOPELESS, "fold"])) == [0]  # its runs stay
+    assert sorted(set(runs.loc[runs["config"] == HOPELESS, "fold"])) == [0, 1]  # its runs stay
     assert len(runs[runs["config"] == BEST]) == 6
     summary = pd.read_csv(raced_run / "summary.csv").set_index("config")
     row = summary.loc[HOPELESS]
     gap, se, n = _evidence(runs, HOPELESS, BEST)
     assert bool(row["raced"]) and row["race_incumbent"] == BEST
-    assert (row["race_folds"], row["race_cells"], row["failed"], row["runs"]) == (1, n, 0, 2)
+    assert (row["race_folds"], row["race_cells"], row["failed"], row["runs"]) == (2, n, 0, 4)
     assert row["race_gap"] == pytest.approx(gap, rel=1e-12)
     assert row["race_se"] == pytest.approx(se, rel=1e-12)
     assert row["race_margin"] == racing.RACE_MARGIN and gap > racing.RACE_MARGIN * se
@@ -110,13 +111,13 @@ def test_a_raced_configuration_is_left_out_of_the_recommendation(raced_run: Path
     run = read_run(raced_run)
     assert run.raced == {HOPELESS} and [c.config for c in run.compared] == [BEST]
     assert run.cells is not None and set(run.cells) == {BEST}
-    assert run.trained == 8  # every run it trained, the raced one's included
+    assert run.trained == 10  # every run it trained, the raced one's included
 
 
 def test_the_tables_say_raced_out_instead_of_a_score(raced_run: Path) -> None:
     runs = pd.read_csv(raced_run / "runs.csv")
     gap, se, _ = _evidence(runs, HOPELESS, BEST)
-    note = f"raced out after fold 1: {signed(gap, se)} vs LSTM(16)"
+    note = f"raced out after fold 2: {signed(gap, se)} vs LSTM(16)"
     run = read_run(raced_run)
     assert note in render_markdown(run, [], Path("."))
     table = summary_table(run)
@@ -140,8 +141,8 @@ def test_the_command_prints_the_race_and_resumes_without_training(
     args = ["sweep", data, "--units", "1,16", *CLI_FAST, "--out", str(raced_run)]
     result = CliRunner().invoke(app, args, env={"COLUMNS": "200"})
     assert result.exit_code == 0, (result.stdout, result.exception)
-    assert "raced out after fold 1: +" in result.stdout and "vs LSTM(16)" in result.stdout
-    assert "raced out after fold 1" in (raced_run / "report.html").read_text()
+    assert "raced out after fold 2: +" in result.stdout and "vs LSTM(16)" in result.stdout
+    assert "raced out after fold 2" in (raced_run / "report.html").read_text()
 
 
 def test_no_race_trains_every_configuration_on_every_fold(tmp_path: Path) -> None:
@@ -232,19 +233,24 @@ def test_the_race_pairs_the_cells_run_so_far_at_the_margin_of_the_moment(
 ) -> None:
     best = [(s, f, 1.0 + 0.1 * s + 0.01 * f) for s, f in GRID]
     trials = [_trial(0, "a", best), _trial(1, "b", [(s, f, r + 0.2) for s, f, r in best])]
-    d = np.array([0.3, 0.5, 0.4])
-    rows = [{"seed": s, "fold": 0, "rmse": 1.0 + 0.1 * s + g} for s, g in enumerate(d)]
+    d = np.array([0.3, 0.5, 0.4, 0.35, 0.45, 0.5])  # seeds 0-2 on folds 0 and 1
+    cells = [(s, f) for f in (0, 1) for s in range(3)]
+    rows = [
+        {"seed": s, "fold": f, "rmse": 1.0 + 0.1 * s + 0.01 * f + g}
+        for (s, f), g in zip(cells, d, strict=True)
+    ]
     evidence = judge(trials, "c", rows)
     assert evidence is not None
-    assert (evidence.incumbent, evidence.folds, evidence.cells) == ("a", 1, 3)
+    assert (evidence.incumbent, evidence.folds, evidence.cells) == ("a", 2, 6)
     assert evidence.gap == pytest.approx(d.mean())
-    assert evidence.se == pytest.approx(np.std(d, ddof=1) / math.sqrt(3))
-    ratio = d.mean() / (np.std(d, ddof=1) / math.sqrt(3))
+    assert evidence.se == pytest.approx(np.std(d, ddof=1) / math.sqrt(6))
+    assert judge(trials, "c", [r for r in rows if r["fold"] == 0]) is None  # one fold: too few
+    ratio = d.mean() / (np.std(d, ddof=1) / math.sqrt(6))
     monkeypatch.setattr(racing, "RACE_MARGIN", ratio * 1.001)
     assert judge(trials, "c", rows) is None  # a gap within the margin goes on training
     monkeypatch.setattr(racing, "RACE_MARGIN", ratio * 0.999)
     assert judge(trials, "c", rows) == racing.RaceEvidence(
-        "a", 1, 3, evidence.gap, evidence.se, ratio * 0.999
+        "a", 2, 6, evidence.gap, evidence.se, ratio * 0.999
     )
 
 
