@@ -37,19 +37,17 @@ import pandas as pd
 import torch
 
 import lstmsizer
-from lstmsizer.config import ModelSpec, Precision, TrainSpec
+from lstmsizer.config import ModelSpec, Precision
 from lstmsizer.datasets import get
-from lstmsizer.models import build_net
 from lstmsizer.onese import one_se_rule, paired_stats, rmse_matrix
 from lstmsizer.precision import describe_auto, native_bf16, resolve_precision
 from lstmsizer.runtime import device_name, resolve_device, using_threads
 from lstmsizer.sizes import config_label
 from lstmsizer.splits import Split
-from lstmsizer.step import TrainStep
 from lstmsizer.sweeping.folds import train_configuration
 from lstmsizer.sweeping.plan import Configuration
 from lstmsizer.sweepspec import SweepSpec
-from lstmsizer.timing import sync, time_rounds
+from lstmsizer.timing import TimedStep, time_rounds
 
 SPEED_UNITS, SPEED_LAYERS = "32,64,128,256,512", "1,2"
 W2_UNITS, W2_EPOCHS, W2_TRAIN_END = "1,2,4,8,16,32,64,100,128,256", 100, 247
@@ -57,30 +55,17 @@ BATCH, LAGS = 32, 12
 PRECISIONS: tuple[Precision, ...] = ("fp32", "bf16")
 
 
-class Step:
-    """One network and its training step at one precision; calling it times one step."""
-
-    def __init__(self, model: ModelSpec, precision: Precision, dev: torch.device) -> None:
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(0)
-            self.net = build_net(1, model, device=dev)
-            self.x = torch.randn(BATCH, LAGS, 1).to(dev)  # (B, L, F)
-            self.y = torch.randn(BATCH, 1, 1).to(dev)  # (B, H, K)
-        self.step = TrainStep(self.net, TrainSpec(precision=precision), [1e-3])
-
-    def __call__(self) -> float:
-        dev = self.x.device
-        sync(dev)
-        start = time.perf_counter()
-        self.step(self.x, self.y)
-        sync(dev)
-        return time.perf_counter() - start
+def _step(model: ModelSpec, precision: Precision, dev: torch.device) -> TimedStep:
+    """One network and its training step at one precision, weights and batch seeded."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        return TimedStep(model, LAGS, 1, BATCH, dev, precision)
 
 
 def speed(units: list[int], layers: list[int], dev: torch.device, repeats: int) -> None:
     """Median step time of every size in fp32 and bf16, measured round-robin."""
     models = [ModelSpec(units=u, layers=n) for n in layers for u in units]
-    steps = [Step(m, p, dev) for m in models for p in PRECISIONS]
+    steps = [_step(m, p, dev) for m in models for p in PRECISIONS]
     with using_threads(1):
         times = time_rounds(steps, warmup=3, repeats=repeats, tick=lambda: None)
     print(f"{'configuration':>18} {'fp32 ms':>9} {'bf16 ms':>9} {'fp32/bf16':>9} {'auto':>5}")

@@ -10,7 +10,7 @@ from typing import TypeVar
 import numpy as np
 import torch
 
-from lstmsizer.config import ModelSpec, TrainSpec
+from lstmsizer.config import ModelSpec, Precision, TrainSpec
 from lstmsizer.errors import check_int
 from lstmsizer.models import build_net
 from lstmsizer.runtime import using_threads
@@ -28,15 +28,24 @@ class TimedStep:
 
     The step is training's own (step.TrainStep: the default loss, fused Adam), so the time
     measured is the time trained at. Calling it times one step, in seconds.
+
+    Args:
+        precision: The precision the step's forward pass runs at (fp32 or bf16).
     """
 
     def __init__(
-        self, spec: ModelSpec, lags: int, features: int, batch: int, dev: torch.device
+        self,
+        spec: ModelSpec,
+        lags: int,
+        features: int,
+        batch: int,
+        dev: torch.device,
+        precision: Precision = "fp32",
     ) -> None:
         self.net = build_net(features, spec, device=dev)
         self.x = torch.randn(batch, lags, features).to(dev)  # (B, L, F)
         self.y = torch.randn(batch, 1, 1).to(dev)  # (B, H, K)
-        train = TrainSpec()
+        train = TrainSpec(precision=precision)
         self.step = TrainStep(self.net, train, [train.lr])
         self.parameters = sum(p.numel() for p in self.step.params)
 
