@@ -29,7 +29,12 @@ ACTIVATIONS: tuple[str, ...] = ("tanh", "relu", "sigmoid", "linear", "elu", "sof
 # Measured with bench/threads.py on the 2-core reference machine: for the small recurrent
 # models lstmsizer trains (up to a few hundred units, batches of 8-64), one intra-op thread
 # was as fast as two when the machine was idle and several times faster when another process
-# was busy. Parallelism comes from training many models at once instead.
+# was busy. Parallelism comes from training many models at once instead. Splitting the cores
+# between processes and threads, measured again for the largest sizes of the default grid
+# (`python bench/threads.py --mode split --cores 2 --epochs 5 --repeats 3`, 2-core AMD EPYC,
+# AVX2, torch 2.13.0 CPU, 2026-11-29): 2 processes x 1 thread were 1.31-1.38x faster than 1
+# process x 2 threads for LSTM(256), LSTM(443) and 2-layer LSTM(256) in fp32, and 2.1x for
+# batched LSTM(32); auto precision is fp32 there. One thread per worker stays.
 DEFAULT_THREADS = 1
 
 
