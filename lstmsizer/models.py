@@ -16,6 +16,12 @@ _M = TypeVar("_M", bound=nn.Module)
 _FUSED: dict[str, type[nn.RNNBase]] = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
 
 
+def fusable(spec: ModelSpec) -> bool:
+    """Whether torch has a fused layer for the spec's cell and activation (nn.LSTM, nn.GRU,
+    nn.RNN: tanh, or relu for a simple RNN); ForecastNet uses it unless told otherwise."""
+    return spec.activation == "tanh" or (spec.cell == "rnn" and spec.activation == "relu")
+
+
 class ForecastNet(nn.Module):
     """Keras-style forecaster: ``layers`` recurrent layers of ``units``, then Dense.
 
@@ -47,7 +53,7 @@ class ForecastNet(nn.Module):
         super().__init__()
         check(isinstance(spec, ModelSpec), "spec", "must be a ModelSpec", type(spec).__name__)
         _check_sizes(n_features=n_features, horizon=horizon, n_targets=n_targets)
-        can_fuse = spec.activation == "tanh" or (spec.cell == "rnn" and spec.activation == "relu")
+        can_fuse = fusable(spec)
         check(
             not fused or can_fuse,
             "fused",

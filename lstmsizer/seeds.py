@@ -17,6 +17,7 @@ from lstmsizer.errors import check_choice
 from lstmsizer.forecaster import LSTMForecaster
 from lstmsizer.history import History
 from lstmsizer.holdout import ThinDataWarning
+from lstmsizer.models import fusable
 from lstmsizer.padded import Padded, pad_stack
 from lstmsizer.precision import resolve_precision
 from lstmsizer.runtime import resolve_device, using_threads
@@ -255,7 +256,7 @@ def batching_pays(model: ModelSpec, device: str = "cpu") -> bool:
         device: Device type, "cpu" or "cuda"; any other trains one model at a time.
     """
     if device == "cuda":
-        return not (model.activation == "tanh" or (model.cell, model.activation) == ("rnn", "relu"))
+        return not fusable(model)
     if device != "cpu":
         return False
     limit = 32 if model.cell == "lstm" and model.activation == "tanh" else 128
