@@ -63,11 +63,6 @@ class MemberAdam:
         lr = torch.tensor([float(r) for r in rates], dtype=torch.float64)
         self.lr = lr.to(self.steps.device).view(-1, 1)  # (M, 1)
 
-    def zero_grad(self) -> None:
-        """Drop the gradients of every parameter."""
-        for p in self.params:
-            p.grad = None
-
     @torch.no_grad()
     def step(self, active: torch.Tensor | None = None) -> None:
         """One Adam step of the active members.

@@ -49,10 +49,11 @@ class TrainStep:
     ) -> None:
         self.net = net
         self.params = [p for p in net.parameters() if p.requires_grad]
+        # the fused Adam also clears every gradient in one call, whichever stepper steps
         self.optimizer = adam(self.params, max(rates))
-        self.stepper: MemberRates | MemberAdam = MemberRates(self.optimizer, self.params)
-        if masked:
-            self.stepper = MemberAdam(self.params, rates)
+        self.stepper: MemberRates | MemberAdam = (
+            MemberAdam(self.params, rates) if masked else MemberRates(self.optimizer, self.params)
+        )
         self.stepper.set(list(rates))
         self.loss_fn = loss_function(spec.loss)
         self.clip = spec.clip
