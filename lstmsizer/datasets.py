@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import os
 from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple, overload
 
 import numpy as np
 import pandas as pd
@@ -24,6 +25,8 @@ from lstmsizer.loading import (
     load,
     validate,
 )
+from lstmsizer.panel import Panel
+from lstmsizer.panelload import NIXTLA, detect_panel, load_panel, panel_from_frame, panel_from_wide
 
 __all__ = [
     "CSV_SUFFIXES",
@@ -41,6 +44,11 @@ __all__ = [
 ]
 
 DEFAULT_DATASET = "sunspots"
+
+_SeriesName = Literal[
+    "seed", "sunspots", "airline", "sine", "ar", "mackey-glass", "mackey_glass", "delay"
+]
+"""The names get() answers with a one-series Dataset (typing only; DATASETS is the registry)."""
 
 
 class DatasetInfo(NamedTuple):
@@ -61,6 +69,12 @@ DATASETS: dict[str, DatasetInfo] = {
         "chaotic Mackey-Glass, tau 17: an LSTM should win", 1000, "synthetic"
     ),
     "delay": DatasetInfo("target is the input x 5 steps back: a memory task", 500, "synthetic"),
+    "fertility": DatasetInfo(
+        "World Bank fertility rate (births per woman), 210 countries, 1960-2011, with missing "
+        "values (9 countries without any value left out)",
+        52,
+        "panel",
+    ),
 }
 _GENERATORS: dict[str, Callable[..., Any]] = {
     "sine": synthetic.sine,
@@ -77,8 +91,16 @@ def list_datasets() -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["name", "kind", "length", "description"])
 
 
-def get(name: str, *, n: int | None = None, seed: int = 0, **params: Any) -> Dataset:
+@overload
+def get(name: _SeriesName, *, n: int | None = None, seed: int = 0, **params: Any) -> Dataset: ...
+@overload
+def get(name: Literal["fertility"], *, n: None = None, seed: int = 0) -> Panel: ...
+@overload
+def get(name: str, *, n: int | None = None, seed: int = 0, **params: Any) -> Dataset | Panel: ...
+def get(name: str, *, n: int | None = None, seed: int = 0, **params: Any) -> Dataset | Panel:
     """A named dataset: embedded data, or a synthetic series drawn with default_rng(seed).
+
+    An embedded panel ("fertility") is a Panel; length in DATASETS counts its time steps.
 
     Args:
         name: A key of DATASETS ("mackey_glass" is accepted for "mackey-glass").
@@ -94,10 +116,12 @@ def get(name: str, *, n: int | None = None, seed: int = 0, **params: Any) -> Dat
     if key not in DATASETS:
         raise OptionError(f"dataset must be one of {', '.join(DATASETS)}, got {name!r}")
     info, label = DATASETS[key], f"dataset {key!r}"
-    if info.kind == "embedded":
+    if info.kind in ("embedded", "panel"):
         if n is not None or params:
             given = ", ".join(["n"] * (n is not None) + list(params))
             raise OptionError(f"{label} is embedded data and takes no parameters, got {given}")
+        if info.kind == "panel":
+            return _embedded_panel(key, label, info.description)
         return validate(*_embedded(key), None, label, name=key, description=info.description)
     generator = _GENERATORS[key]
     allowed = [p for p in inspect.signature(generator).parameters if p not in ("n", "seed")]
@@ -124,8 +148,24 @@ def _embedded(key: str) -> tuple[pd.DataFrame, pd.DatetimeIndex | None]:
     return frame.iloc[:, 1:], time
 
 
+def _embedded_panel(key: str, label: str, description: str) -> Panel:
+    """The embedded wide table (a year column, one column per series), gaps interpolated."""
+    with resources.files("lstmsizer").joinpath("data", f"{key}.csv").open("r") as fh:
+        frame = pd.read_csv(fh)
+    meta = {"label": label, "name": key, "source": "embedded"}
+    panel = panel_from_wide(frame, time_column="year", fill="interpolate", **meta)
+    return dataclasses.replace(panel, description=description)
+
+
 def resolve(
-    data: str | os.PathLike[str] | ArrayLike | pd.Series | pd.DataFrame | Dataset | None = None,
+    data: str
+    | os.PathLike[str]
+    | ArrayLike
+    | pd.Series
+    | pd.DataFrame
+    | Dataset
+    | Panel
+    | None = None,
     *,
     dataset: str | None = None,
     column: str | None = None,
@@ -134,11 +174,13 @@ def resolve(
     fill: str | None = None,
     seed: int = 0,
     n: int | None = None,
-) -> Dataset:
+    id_column: str | None = None,
+    wide: bool = False,
+) -> Dataset | Panel:
     """The one entry point of the CLI and API: a file, in-memory data, or a named dataset.
 
     Args:
-        data: A path (load), a Dataset (returned as is), or a list, array, Series or
+        data: A path (load), a Dataset or Panel (returned as is), or a list, array, Series or
             DataFrame (from_array).
         dataset: A key of DATASETS; data and dataset both None means DEFAULT_DATASET.
         column: Target column of a file or DataFrame.
@@ -147,25 +189,73 @@ def resolve(
         fill: Missing-value handling of a file or array, as in load().
         seed: Seed of a synthetic dataset.
         n: Length of a synthetic dataset; None uses its default.
+        id_column: Series id column of a long table: the file or DataFrame is a panel
+            (panelload.panel_from_long). A table with columns unique_id, ds and y is read as
+            a panel in that layout without it.
+        wide: The file or DataFrame is a panel with one column per series.
 
     Raises:
-        OptionError: Both data and dataset given, or file options given with a named dataset.
+        OptionError: Both data and dataset given, file options given with a named dataset,
+            or features asked of a panel.
     """
     if data is not None and dataset is not None:
         raise OptionError(f"give data or dataset, not both; got data and dataset={dataset!r}")
     if data is None:
         options = {"column": column, "time_column": time_column, "fill": fill}
+        options["id_column"] = id_column
         given = [k for k, v in options.items() if v is not None] + ["features"] * bool(features)
+        given += ["wide"] * wide
         if given:
             raise OptionError(f"{', '.join(given)} apply to files and arrays, not to datasets")
         return get(DEFAULT_DATASET if dataset is None else dataset, n=n, seed=seed)
-    if isinstance(data, Dataset):
+    if isinstance(data, (Dataset, Panel)):
         return data
     if isinstance(data, str) and data in DATASETS and not Path(data).exists():
         raise OptionError(
             f"data {data!r} is not a file; for the named dataset use dataset={data!r}"
         )
     if isinstance(data, (str, os.PathLike)):
+        if wide or id_column is not None or set(NIXTLA) <= set(_header(Path(data))):
+            _no_features(features)
+            return load_panel(
+                data, id_column=id_column, time_column=time_column, column=column, wide=wide,
+                fill=fill,
+            )  # fmt: skip
         return load(data, column, time_column, features, fill)
+    if isinstance(data, pd.DataFrame) and detect_panel(data, id_column, wide):
+        _no_features(features)
+        return panel_from_frame(
+            data, id_column=id_column, time_column=time_column, column=column, wide=wide,
+            fill=fill,
+        )  # fmt: skip
+    if id_column is not None or wide:
+        named = "id_column" if id_column is not None else "wide"
+        raise OptionError(f"{named} applies to files and DataFrames, got {type(data).__name__}")
     feats = tuple(features) or None
     return from_array(data, features=feats, fill=fill, column=column, time_column=time_column)
+
+
+def _header(path: Path) -> list[str]:
+    """A table file's column names, read without its rows; none when it cannot be read (the
+    reader then says why)."""
+    suffix = path.suffix.lower()
+    try:
+        if suffix in PARQUET_SUFFIXES:
+            import pyarrow.parquet as pq
+
+            return [str(c) for c in pq.read_schema(path).names]
+        if suffix in CSV_SUFFIXES and path.is_file():
+            sep = {".csv": ",", ".tsv": "\t"}.get(suffix)
+            head = pd.read_csv(path, nrows=0, sep=sep, engine="python" if sep is None else "c")
+            return [str(c) for c in head.columns]
+    except (ValueError, OSError, pd.errors.EmptyDataError):
+        pass
+    return []
+
+
+def _no_features(features: Sequence[str]) -> None:
+    if features:
+        raise OptionError(
+            "features apply to one series; a panel has no extra input columns, got "
+            f"{list(features)}"
+        )

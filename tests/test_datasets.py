@@ -12,6 +12,7 @@ import pytest
 from lstmsizer import datasets
 from lstmsizer.datasets import DATASETS, Dataset, from_array, get, list_datasets, load, resolve
 from lstmsizer.errors import DataError, LstmsizerError, OptionError
+from lstmsizer.panel import Panel
 
 
 def _csv(tmp_path: Path, text: str, name: str = "data.csv") -> Path:
@@ -70,9 +71,13 @@ def test_delay_dataset_target_is_feature_shifted() -> None:
 def test_list_datasets_matches_get() -> None:
     table = list_datasets()
     assert list(table.columns) == ["name", "kind", "length", "description"]
-    assert set(table["kind"]) == {"embedded", "synthetic"}
+    assert set(table["kind"]) == {"embedded", "synthetic", "panel"}
     for row in table.itertuples():
-        assert len(get(str(row.name))) == row.length
+        data = get(str(row.name))
+        if isinstance(data, Panel):  # a panel's length counts its time steps
+            assert data.time is not None and data.time.nunique() == row.length
+        else:
+            assert len(data) == row.length
 
 
 def test_get_errors() -> None:

@@ -17,6 +17,7 @@ from lstmsizer.errors import OptionError
 
 if TYPE_CHECKING:
     from lstmsizer.datasets import Dataset
+    from lstmsizer.panel import Panel
 
 console = Console(highlight=False)  # results go to stdout; progress bars go to stderr
 
@@ -63,6 +64,15 @@ TimeColumn = Annotated[str | None, option("Time column of the file, kept in orde
 FeatureColumns = Annotated[
     str | None, option("Extra input columns of the file, comma separated: A,B.", "none")
 ]
+IdColumn = Annotated[
+    str | None,
+    option(
+        "Series id column of a long table: the file is a panel of many series, one global "
+        "model over all.",
+        "none; columns unique_id, ds, y are read as a panel",
+    ),
+]
+Wide = Annotated[bool, option("The file is a panel with one column per series.", "off")]
 Fill = Annotated[
     Literal["interpolate", "ffill", "drop"] | None,
     option("Missing values: interpolate, carry forward, or drop rows.", "fail"),
@@ -78,9 +88,11 @@ class DataOptions:
     time_column: TimeColumn = None
     features: FeatureColumns = None
     fill: Fill = None
+    id_column: IdColumn = None
+    wide: Wide = False
 
-    def load(self, data: str | None) -> Dataset:
-        """The series from DATA (a file) or --dataset, read as these options say."""
+    def load(self, data: str | None) -> Dataset | Panel:
+        """The series (or panel) from DATA (a file) or --dataset, read as these options say."""
         from lstmsizer.datasets import resolve
 
         names = tuple(f.strip() for f in (self.features or "").split(",") if f.strip())
@@ -91,6 +103,8 @@ class DataOptions:
             time_column=self.time_column,
             features=names,
             fill=self.fill,
+            id_column=self.id_column,
+            wide=self.wide,
         )
 
     def given(self) -> list[str]:
@@ -98,7 +112,7 @@ class DataOptions:
         return [
             "--" + f.name.replace("_", "-")
             for f in dataclasses.fields(self)
-            if getattr(self, f.name) is not None
+            if getattr(self, f.name) not in (None, False)
         ]
 
 
