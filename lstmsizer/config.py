@@ -22,6 +22,8 @@ CELLS: tuple[str, ...] = ("lstm", "gru", "rnn")
 INITS: tuple[str, ...] = ("keras", "torch")
 LOSSES: tuple[str, ...] = ("mse", "mae", "huber")
 SCALINGS: tuple[str, ...] = ("minmax", "standard", "none")
+ALIGNS: tuple[str, ...] = ("time", "end")
+"""How a panel's folds are cut: at common time points, or at the same distance from each end."""
 PRECISIONS: tuple[str, ...] = ("auto", "fp32", "bf16")
 """Training precisions; lstmsizer.precision says what auto resolves to."""
 ACTIVATIONS: tuple[str, ...] = ("tanh", "relu", "sigmoid", "linear", "elu", "softsign")
@@ -76,6 +78,8 @@ class ModelSpec:
         activation: Keras meaning: replaces tanh in the candidate and output of the cell.
         dropout: Dropout between stacked layers (not after the last one).
         init: "keras" (glorot/orthogonal/forget bias 1) or "torch" (uniform +/- 1/sqrt(units)).
+        id_embedding: For a global model over a panel, the width of a learned embedding of
+            each window's series id, appended to every step's inputs; 0 leaves it out.
     """
 
     cell: Cell = "lstm"
@@ -84,6 +88,7 @@ class ModelSpec:
     activation: str = "tanh"
     dropout: float = 0.0
     init: Init = "torch"
+    id_embedding: int = 0
 
     def __post_init__(self) -> None:
         check_choice("cell", self.cell, CELLS)
@@ -92,6 +97,7 @@ class ModelSpec:
         check_choice("activation", self.activation, ACTIVATIONS)
         check(0.0 <= self.dropout < 1.0, "dropout", "must be in [0, 1)", self.dropout)
         check_choice("init", self.init, INITS)
+        check_int("id_embedding", self.id_embedding, minimum=0)
 
 
 FIT_UNITS = 32

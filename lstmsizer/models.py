@@ -10,9 +10,11 @@ from torch import Tensor, nn
 
 from lstmsizer.cells import RecurrentLayer
 from lstmsizer.config import ModelSpec
-from lstmsizer.errors import DataError, check
+from lstmsizer.errors import DataError, check, check_int
 
 _M = TypeVar("_M", bound=nn.Module)
+EMBEDDING_BOUND = 0.05
+"""Series-id embeddings start uniform in +/- this, Keras's Embedding default."""
 _FUSED: dict[str, type[nn.RNNBase]] = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
 
 
@@ -32,13 +34,21 @@ class ForecastNet(nn.Module):
     Keras's single bias: ``bias_hh_l0`` is a fixed zero with ``requires_grad=False``, so
     ``num_parameters()`` equals the Keras count.
 
+    With ``spec.id_embedding`` D > 0 the network is a global model over a panel of n_ids
+    series: the last of the F input columns holds each window's series index as a float
+    (0, 1, ..., n_ids - 1, exact in float32), which an ``nn.Embedding(n_ids, D)`` turns into D
+    learned numbers appended to every step's other F - 1 inputs; the first recurrent layer
+    reads F - 1 + D inputs. An index out of range raises torch's IndexError.
+
     Args:
-        n_features: Features per time step (F).
+        n_features: Input columns per time step (F), the series-id column included.
         spec: The network's cell, width, depth, activation, dropout and init.
         horizon: Steps forecast from each window (H).
         n_targets: Target series forecast at each step (K).
         fused: Force torch's fused layers (True) or the hand-written ones (False);
             None picks fused whenever the activation allows it.
+        n_ids: Series the id embedding has a row for; must be >= 1 when spec.id_embedding
+            is > 0, and is only recorded otherwise.
     """
 
     def __init__(
@@ -49,10 +59,12 @@ class ForecastNet(nn.Module):
         n_targets: int = 1,
         *,
         fused: bool | None = None,
+        n_ids: int = 0,
     ) -> None:
         super().__init__()
         check(isinstance(spec, ModelSpec), "spec", "must be a ModelSpec", type(spec).__name__)
         _check_sizes(n_features=n_features, horizon=horizon, n_targets=n_targets)
+        _check_ids(spec.id_embedding, n_ids, n_features)
         can_fuse = fusable(spec)
         check(
             not fused or can_fuse,
@@ -64,10 +76,14 @@ class ForecastNet(nn.Module):
         self.n_features = n_features
         self.horizon = horizon
         self.n_targets = n_targets
+        self.n_ids = n_ids
         self.fused = can_fuse if fused is None else fused
-        sizes = [n_features] + [spec.units] * (spec.layers - 1)
+        dim = spec.id_embedding
+        # the id column is replaced by its embedding of dim numbers
+        sizes = [n_features - 1 + dim if dim else n_features] + [spec.units] * (spec.layers - 1)
         # built on the meta device, construction draws nothing from the RNG: the weights depend
         # only on the seed and the spec, and fused and hand-written layers start from the same
+        self.embedding = _empty(nn.Embedding, n_ids, dim) if dim else None
         self.recurrent = nn.ModuleList(self._make_layer(size) for size in sizes)
         self.dropout = nn.Dropout(spec.dropout)
         self.head = _empty(nn.Linear, spec.units, horizon * n_targets)
@@ -84,7 +100,12 @@ class ForecastNet(nn.Module):
         return _empty(_FUSED[spec.cell], input_size, spec.units, batch_first=True, **extra)
 
     def reset_parameters(self) -> None:
-        """Draw every weight from torch's global RNG with the spec's init scheme."""
+        """Draw every weight from torch's global RNG with the spec's init scheme.
+
+        The recurrent layers first, then the head, then any id embedding (uniform in
+        +/- EMBEDDING_BOUND with either scheme, Keras's default), so a network without one
+        draws exactly what it drew before embeddings existed.
+        """
         for layer in self.recurrent:
             _init_recurrent(layer, self.spec)
         with torch.no_grad():
@@ -93,6 +114,8 @@ class ForecastNet(nn.Module):
                 self.head.bias.zero_()
             else:
                 self.head.reset_parameters()
+            if self.embedding is not None:
+                self.embedding.weight.uniform_(-EMBEDDING_BOUND, EMBEDDING_BOUND)
 
     def forward(self, x: Tensor) -> Tensor:
         """Forecast (B, horizon, n_targets) from windows x of shape (B, L, n_features)."""
@@ -105,7 +128,7 @@ class ForecastNet(nn.Module):
                 f"x must have shape (batch, lags >= 1, {self.n_features}), got {tuple(x.shape)}"
             )
         states: list[Tensor] = []
-        h = x
+        h = self.inputs(x)
         for k, layer in enumerate(self.recurrent):
             if k and self.spec.dropout > 0:
                 h = self.dropout(h)
@@ -113,6 +136,16 @@ class ForecastNet(nn.Module):
             states.append(h)
         out = self.head(h[:, -1])  # (B, U) -> (B, H*K)
         return out.view(-1, self.horizon, self.n_targets), states  # -> (B, H, K)
+
+    def inputs(self, x: Tensor) -> Tensor:
+        """What the first recurrent layer reads: x itself, or with an id embedding x's other
+        columns and the embedding of its series, (B, L, F) -> (B, L, F - 1 + D)."""
+        if self.embedding is None:
+            return x
+        ids = x[:, 0, -1].long()  # (B,): a window's id is the same at every step
+        embedded = self.embedding(ids)  # (B,) -> (B, D)
+        steps = embedded.unsqueeze(1).expand(-1, x.shape[1], -1)  # (B, D) -> (B, L, D)
+        return torch.cat((x[..., :-1], steps.to(x.dtype)), dim=-1)  # -> (B, L, F - 1 + D)
 
     def num_parameters(self) -> int:
         """Trainable parameters; equals sizes.keras_parameter_count."""
@@ -124,6 +157,7 @@ class ForecastNet(nn.Module):
             f"cell={s.cell}, units={s.units}, layers={s.layers}, activation={s.activation}, "
             f"n_features={self.n_features}, horizon={self.horizon}, n_targets={self.n_targets}, "
             f"fused={self.fused}"
+            + (f", n_ids={self.n_ids}, id_embedding={s.id_embedding}" if s.id_embedding else "")
         )
 
 
@@ -133,12 +167,15 @@ def build_net(
     horizon: int = 1,
     n_targets: int = 1,
     device: torch.device | str | None = None,
+    *,
+    n_ids: int = 0,
 ) -> ForecastNet:
     """Build a ForecastNet from the CPU RNG (seed it first), then move it to device.
 
-    Building on the CPU keeps the weights of a seed the same on every device.
+    Building on the CPU keeps the weights of a seed the same on every device. Arguments as
+    in ForecastNet.
     """
-    net = ForecastNet(n_features, spec, horizon, n_targets)
+    net = ForecastNet(n_features, spec, horizon, n_targets, n_ids=n_ids)
     return net if device is None else net.to(device)
 
 
@@ -170,6 +207,15 @@ def _init_recurrent(layer: nn.Module, spec: ModelSpec) -> None:
                 p.uniform_(-bound, bound)
             if spec.cell != "gru":
                 b_hh.zero_()
+
+
+def _check_ids(dim: int, n_ids: int, n_features: int) -> None:
+    check_int("n_ids", n_ids, minimum=0)
+    if dim:
+        rule = f"must be an integer >= 1 with id_embedding {dim}"
+        check(n_ids >= 1, "n_ids", rule, n_ids)
+        rule = f"must be >= 2 with id_embedding {dim}: the inputs and the series-id column"
+        check(n_features >= 2, "n_features", rule, n_features)
 
 
 def _check_sizes(**sizes: int) -> None:

@@ -36,9 +36,11 @@ class LayerParameters:
     """Sizes of one layer in Keras and PyTorch conventions.
 
     Attributes:
-        name: Keras-style layer name: lstm_1, lstm_2, ..., dense.
-        kernel_shapes: Keras kernel shapes: (F, G*U) and (U, G*U), or (U, H*K) for Dense.
-        bias_shapes: Keras bias shapes: (G*U,), (2, 3U) for GRU, (H*K,) for Dense.
+        name: Keras-style layer name: id embedding, lstm_1, lstm_2, ..., dense.
+        kernel_shapes: Keras kernel shapes: (F, G*U) and (U, G*U), (U, H*K) for Dense, or
+            the embedding table (S, D).
+        bias_shapes: Keras bias shapes: (G*U,), (2, 3U) for GRU, (H*K,) for Dense, none for
+            the embedding.
         torch_shapes: Parameter names and shapes as in one nn.LSTM/GRU/RNN(num_layers=layers).
         keras: Keras parameter count.
         torch: PyTorch parameter count (two bias vectors in every recurrent layer).
@@ -56,12 +58,32 @@ class LayerParameters:
     torch_formula: str
 
 
-def check_shape(model: ModelSpec, window: WindowSpec, n_features: int, n_targets: int = 1) -> None:
-    """Raise OptionError unless model and window are specs and the counts integers >= 1."""
+def check_shape(
+    model: ModelSpec,
+    window: WindowSpec,
+    n_features: int,
+    n_targets: int = 1,
+    n_ids: int | None = 0,
+) -> None:
+    """Raise OptionError unless model and window are specs and the counts integers >= 1,
+    n_ids >= 1 when the model embeds series ids (else >= 0); None skips n_ids, for sizes
+    that do not depend on it."""
     check(isinstance(model, ModelSpec), "model", "must be a ModelSpec", type(model).__name__)
     check(isinstance(window, WindowSpec), "window", "must be a WindowSpec", type(window).__name__)
     check_int("n_features", n_features)
     check_int("n_targets", n_targets)
+    if n_ids is None:
+        return
+    check_int("n_ids", n_ids, minimum=0)
+    if model.id_embedding:
+        rule = f"must be an integer >= 1 with id_embedding {model.id_embedding}"
+        check(n_ids >= 1, "n_ids", rule, n_ids)
+
+
+def first_input_width(model: ModelSpec, n_features: int) -> int:
+    """Inputs per step of the first recurrent layer: the real input columns, then the id
+    embedding's D numbers (the id column itself is replaced by them)."""
+    return n_features + model.id_embedding
 
 
 def _recurrent_formula(gates: int, f: int, u: int, biases: int) -> tuple[int, str]:
@@ -110,6 +132,21 @@ def _dense_layer(u: int, out: int) -> LayerParameters:
     )
 
 
+def _embedding_layer(n_ids: int, dim: int) -> LayerParameters:
+    count = n_ids * dim
+    text = f"{n_ids}×{dim} = {count:,}"
+    return LayerParameters(
+        name="id embedding",
+        kernel_shapes=((n_ids, dim),),
+        bias_shapes=(),
+        torch_shapes=(("weight", (n_ids, dim)),),
+        keras=count,
+        torch=count,
+        formula=text,
+        torch_formula=text,
+    )
+
+
 def _breakdown(
     cell: str, units: int, layers: int, n_features: int, out: int
 ) -> list[LayerParameters]:
@@ -120,45 +157,61 @@ def _breakdown(
 
 
 def parameter_breakdown(
-    model: ModelSpec, window: WindowSpec, n_features: int, n_targets: int = 1
+    model: ModelSpec, window: WindowSpec, n_features: int, n_targets: int = 1, n_ids: int = 0
 ) -> list[LayerParameters]:
     """Per-layer parameter sizes of the recurrent stack and its Dense head.
 
     Args:
-        model: Cell, units (U) and layers; activation, dropout and init change no size.
+        model: Cell, units (U), layers and id_embedding (D); activation, dropout and init
+            change no size.
         window: Its horizon (H) sets the Dense width; the lags change no size.
-        n_features: Features per time step (F) of the first layer.
+        n_features: Real input columns per time step (F): the target and any features, not
+            the series-id column of a panel model (ForecastNet's n_features counts that
+            column, so it is this F + 1 there).
         n_targets: Targets per step (K).
+        n_ids: Series (S) the id embedding has a row for; needed when D > 0.
 
     Returns:
-        One LayerParameters per recurrent layer, then one for the Dense head.
+        With D > 0 first an "id embedding" row of S*D parameters (the same in Keras and
+        PyTorch), then one LayerParameters per recurrent layer, the first reading F + D
+        inputs, then one for the Dense head.
+
+    Raises:
+        OptionError: An argument out of range, or n_ids < 1 with D > 0.
     """
-    check_shape(model, window, n_features, n_targets)
+    check_shape(model, window, n_features, n_targets, n_ids)
     out = window.horizon * n_targets
-    return _breakdown(model.cell, model.units, model.layers, n_features, out)
+    f_in = first_input_width(model, n_features)
+    rows = _breakdown(model.cell, model.units, model.layers, f_in, out)
+    if model.id_embedding:
+        return [_embedding_layer(n_ids, model.id_embedding), *rows]
+    return rows
 
 
 def keras_parameter_count(
-    model: ModelSpec, window: WindowSpec, n_features: int, n_targets: int = 1
+    model: ModelSpec, window: WindowSpec, n_features: int, n_targets: int = 1, n_ids: int = 0
 ) -> int:
     """Trainable parameters in Keras: LSTM(100) on one feature plus Dense(1) has 40,901.
 
-    Per layer with input width F (n_features, then units) and U units: LSTM
+    Per layer with input width F (n_features + D, then units) and U units: LSTM
     4*(F*U + U*U + U); GRU (reset_after) 3*(F*U + U*U + 2U); SimpleRNN F*U + U*U + U;
-    then Dense U*(H*K) + H*K. Arguments as in parameter_breakdown.
+    then Dense U*(H*K) + H*K, plus S*D for an id embedding. Arguments as in
+    parameter_breakdown.
     """
-    return sum(row.keras for row in parameter_breakdown(model, window, n_features, n_targets))
+    rows = parameter_breakdown(model, window, n_features, n_targets, n_ids)
+    return sum(row.keras for row in rows)
 
 
 def torch_parameter_count(
-    model: ModelSpec, window: WindowSpec, n_features: int, n_targets: int = 1
+    model: ModelSpec, window: WindowSpec, n_features: int, n_targets: int = 1, n_ids: int = 0
 ) -> int:
     """Parameters in PyTorch's convention, with two bias vectors in every recurrent layer.
 
-    LSTM 4*(F*U + U*U + 2U); GRU 3*(F*U + U*U + 2U); RNN F*U + U*U + 2U; Dense as in Keras.
-    Arguments as in parameter_breakdown.
+    LSTM 4*(F*U + U*U + 2U); GRU 3*(F*U + U*U + 2U); RNN F*U + U*U + 2U; Dense and the id
+    embedding as in Keras. Arguments as in parameter_breakdown.
     """
-    return sum(row.torch for row in parameter_breakdown(model, window, n_features, n_targets))
+    rows = parameter_breakdown(model, window, n_features, n_targets, n_ids)
+    return sum(row.torch for row in rows)
 
 
 def flops_per_sample(
@@ -172,14 +225,16 @@ def flops_per_sample(
     3 for c = f*c + i*g, 1 for h = o*act(c)); GRU E = 16 (6 bias adds over 3U, 2 sums for
     r and z, 2 for xn + r*hn, 3 activations, 3 for h = n + z*(h - n)); RNN E = 3 (2 adds,
     1 activation). The total is that times lags (L), plus 2*U*H*K for the Dense head. A
-    training step costs about TRAINING_FLOPS_FACTOR (3) times the forward FLOPs. Arguments
-    as in parameter_breakdown; here the window's lags count too.
+    training step costs about TRAINING_FLOPS_FACTOR (3) times the forward FLOPs. An id
+    embedding widens the first layer's input to F + D; its lookup is no arithmetic. Arguments
+    as in parameter_breakdown (without n_ids, which changes no FLOPs); here the window's
+    lags count too.
     """
-    check_shape(model, window, n_features, n_targets)
+    check_shape(model, window, n_features, n_targets, n_ids=None)
     g, u, cell = GATES[model.cell], model.units, model.cell
     per_step = 0
     for k in range(model.layers):
-        f = n_features if k == 0 else u
+        f = first_input_width(model, n_features) if k == 0 else u
         per_step += 2 * g * u * (f + u) + ELEMENTWISE_FLOPS[cell] * u
     return per_step * window.lags + 2 * u * window.horizon * n_targets
 
@@ -214,18 +269,21 @@ def equal_budget_width(model: ModelSpec, window: WindowSpec, n_features: int) ->
     """The single-layer width whose Keras parameter count is nearest to model's stack.
 
     Args:
-        model: The stack: cell, units per layer and layers.
+        model: The stack: cell, units per layer and layers; an id embedding widens the first
+            layer's input as in parameter_breakdown, and its own S*D parameters are the same
+            at every width, so they change no answer.
         window: Its horizon sets the Dense width.
-        n_features: Features per time step.
+        n_features: Real input columns per time step, as in parameter_breakdown.
 
     Returns:
         The width; on a tie between two widths, the smaller.
     """
-    check_shape(model, window, n_features)
+    check_shape(model, window, n_features, n_ids=None)
     cell, horizon = model.cell, window.horizon
+    f_in = first_input_width(model, n_features)
 
     def count(width: int, layers: int = 1) -> int:
-        return sum(row.keras for row in _breakdown(cell, width, layers, n_features, horizon))
+        return sum(row.keras for row in _breakdown(cell, width, layers, f_in, horizon))
 
     target = count(model.units, model.layers)
     # one layer's count is a*w^2 + b*w + c exactly: read a, b, c off three widths

@@ -9,6 +9,7 @@ from typing import Any, ClassVar, Literal, TypeVar
 
 from lstmsizer.config import (
     ACTIVATIONS,
+    ALIGNS,
     CELLS,
     DEFAULT_LAGS,
     INITS,
@@ -37,8 +38,8 @@ in about 300 epochs where 1e-3 needed about 1,500, and 1e-3 suited the 2-layer L
 FLAT_KEYS = (
     "lags", "horizon", "units", "layers", "cells", "activation", "seeds", "folds",
     "test_fraction", "epochs", "patience", "min_epochs", "lr_patience", "stop_fraction",
-    "restarts", "batch_size", "lr", "precision", "batching", "dropout", "init", "scaling",
-    "search", "trials", "seed", "equal_budget", "race",
+    "restarts", "batch_size", "lr", "precision", "batching", "dropout", "init", "id_embedding",
+    "scaling", "align", "search", "trials", "seed", "equal_budget", "race",
 )  # fmt: skip
 """The settings as a study and recommendation.json record them (SweepSpec.to_dict), in order."""
 
@@ -118,11 +119,14 @@ class LayerSpec:
         activation: Activation of every cell (Keras meaning).
         dropout: Dropout between stacked layers.
         init: Weight initialisation scheme.
+        id_embedding: Width of the learned series-id embedding of a panel's global model;
+            0 leaves it out.
     """
 
     activation: str = ModelSpec.activation
     dropout: float = ModelSpec.dropout
     init: Init = ModelSpec.init
+    id_embedding: int = ModelSpec.id_embedding
 
     def __post_init__(self) -> None:
         check_choice("activation", self.activation, ACTIVATIONS)
@@ -132,7 +136,9 @@ class LayerSpec:
 
     def sized(self, cell: Cell, units: int, layers: int) -> ModelSpec:
         """The ModelSpec of one configuration: these settings at a cell, width and depth."""
-        return ModelSpec(cell, units, layers, self.activation, self.dropout, self.init)
+        return ModelSpec(
+            cell, units, layers, self.activation, self.dropout, self.init, self.id_embedding
+        )
 
 
 @dataclass(frozen=True)
@@ -192,17 +198,21 @@ class FoldSpec:
         folds: Rolling-origin folds (expanding window) on the development part.
         test_fraction: Final share of the series scored once, never used for selection.
         scaling: Scaler fitted on each fold's training part: minmax, standard or none.
+        align: Panels only: "time" cuts every series' folds at common time points, "end" at
+            the same distance from each series' end (panelsplits.panel_folds).
     """
 
     folds: int = 3
     test_fraction: float = 0.1
     scaling: Scaling = SplitSpec.scaling
+    align: str = ALIGNS[0]
 
     def __post_init__(self) -> None:
         check_int("folds", self.folds)
         test = self.test_fraction
         check(_number(test) and 0 <= test < 1, "test", "must be in [0, 1)", test)
         check_choice("scaling", self.scaling, SCALINGS)
+        check_choice("align", self.align, ALIGNS)
 
 
 @dataclass(frozen=True)

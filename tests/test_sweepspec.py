@@ -40,7 +40,7 @@ DEFAULT_RECORD = {
     "seed": 0,
     "equal_budget": True,
 }
-ADDED = {"race": True, "precision": "auto", "batching": "auto"}
+ADDED = {"race": True, "precision": "auto", "batching": "auto", "id_embedding": 0, "align": "time"}
 """Settings added since, at their defaults: a study recorded without them resumes."""
 CURRENT = {**DEFAULT_RECORD, **ADDED}
 

@@ -19,6 +19,7 @@ from lstmsizer.cli.options import (
 )
 from lstmsizer.cli.render import print_json, table
 from lstmsizer.config import EXPLAIN_LAGS, ModelSpec, TrainSpec, WindowSpec
+from lstmsizer.errors import OptionError
 
 if TYPE_CHECKING:
     from lstmsizer.explain import Explanation
@@ -33,13 +34,26 @@ def explain_command(
     cell: CellOption = ModelSpec.cell,
     horizon: Horizon = WindowSpec.horizon,
     batch_size: BatchSize = TrainSpec.batch_size,
+    id_embedding: Annotated[
+        int,
+        option("Global model over a panel: numbers each series id is embedded as; 0 for none."),
+    ] = ModelSpec.id_embedding,
+    series: Annotated[
+        int | None,
+        option("Series of the panel, one embedding row each; needed with --id-embedding.", "none"),
+    ] = None,
     json_output: JsonOutput = False,
 ) -> None:
     """Explain a configuration: tensor shapes, parameter counts, FLOPs, memory, in words."""
     from lstmsizer.explain import explain
 
-    model, window = ModelSpec(cell, units, layers), WindowSpec(lags, horizon)
-    facts = explain(model, window, features, batch_size=batch_size)
+    if id_embedding and (series is None or series < 1):
+        given = "none" if series is None else series
+        rule = f"must be the number of series (>= 1) with --id-embedding {id_embedding}"
+        raise OptionError(f"--series {rule}, got {given}")
+    model = ModelSpec(cell, units, layers, id_embedding=id_embedding)
+    window = WindowSpec(lags, horizon)
+    facts = explain(model, window, features, batch_size=batch_size, n_ids=series or 0)
     if json_output:
         print_json(facts.to_dict())
         return

@@ -19,6 +19,7 @@ from lstmsizer.sizes import (
     ELEMENTWISE_FLOPS,
     TRAINING_FLOPS_FACTOR,
     check_shape,
+    first_input_width,
     flops_per_sample,
     parameter_breakdown,
 )
@@ -33,21 +34,25 @@ def explain(
     *,
     batch_size: int = 32,
     n_targets: int = 1,
+    n_ids: int = 0,
 ) -> Explanation:
     """Explain a recurrent forecaster: LSTM(units) on windows of lags x features, then Dense.
 
     Activation memory is an estimate of what a training step keeps for backward, in float32:
-    the input windows B*L*F, then per layer and lag step the G*U gate outputs plus the stored
-    states (LSTM h and c, GRU h and the reset-gated recurrent term, RNN h), then the head's
-    input B*U and output B*H*K: 4 * B * (L*F + layers*L*(G*U + S*U) + U + H*K) bytes with
-    S = 2 for LSTM and GRU, 1 for RNN. Framework workspaces and copies are not counted.
+    the first layer's input windows B*L*F, then per layer and lag step the G*U gate outputs
+    plus the stored states (LSTM h and c, GRU h and the reset-gated recurrent term, RNN h),
+    then the head's input B*U and output B*H*K: 4 * B * (L*F + layers*L*(G*U + S*U) + U +
+    H*K) bytes with S = 2 for LSTM and GRU, 1 for RNN. Framework workspaces and copies are
+    not counted. An id embedding of D numbers widens F to features + D.
 
     Args:
-        model: Cell, units per recurrent layer (U) and layers; the rest changes no size.
+        model: Cell, units per recurrent layer (U), layers and id_embedding (D); the rest
+            changes no size.
         window: Window length (L) and steps forecast at once (H).
-        features: Inputs per time step (F), the target included.
+        features: Inputs per time step (F), the target included, the series id not.
         batch_size: Windows per batch (B); shapes keep "B" and fill it in batch_shape.
         n_targets: Series forecast at each step (K).
+        n_ids: Series (S) the id embedding has a row for; needed when D > 0.
 
     Raises:
         OptionError: For any argument out of range, naming it.
@@ -55,8 +60,8 @@ def explain(
     check_int("features", features)
     check_int("batch_size", batch_size)
     check_int("n_targets", n_targets)
-    check_shape(model, window, features, n_targets)
-    rows = tuple(parameter_breakdown(model, window, features, n_targets))
+    check_shape(model, window, features, n_targets, n_ids)
+    rows = tuple(parameter_breakdown(model, window, features, n_targets, n_ids))
     forward = flops_per_sample(model, window, features, n_targets)
     activations, activation_formula = _activation_memory(
         model, window, features, n_targets, batch_size
@@ -71,8 +76,10 @@ def explain(
         horizon=window.horizon,
         n_targets=n_targets,
         batch_size=batch_size,
+        id_embedding=model.id_embedding,
+        n_ids=n_ids if model.id_embedding else 0,
         gates=GATE_NAMES[model.cell],
-        tensors=tuple(tensor_rows(model, window, features, n_targets, batch_size)),
+        tensors=tuple(tensor_rows(model, window, features, n_targets, batch_size, n_ids)),
         parameters=rows,
         keras_parameters=keras,
         torch_parameters=sum(r.torch for r in rows),
@@ -93,10 +100,11 @@ def _activation_memory(
     """Bytes a training batch keeps for backward (see explain), and the filled-in formula."""
     u, layers, lags = model.units, model.layers, window.lags
     g, s, out = len(GATE_NAMES[model.cell]), STORED_STATES[model.cell], window.horizon * n_targets
+    f = first_input_width(model, features)
     # (B, L, F) input, per layer and step G*U gate outputs + S*U states, (B, U) and (B, H*K) head
-    count = FLOAT32_BYTES * batch_size * (lags * features + layers * lags * (g + s) * u + u + out)
+    count = FLOAT32_BYTES * batch_size * (lags * f + layers * lags * (g + s) * u + u + out)
     text = (
-        f"4 × {batch_size} × ({lags}×{features} + {layers}×{lags}×({g}+{s})×{u} "
+        f"4 × {batch_size} × ({lags}×{f} + {layers}×{lags}×({g}+{s})×{u} "
         f"+ {u} + {out}) = {count:,} bytes"
     )
     return count, text
@@ -106,7 +114,7 @@ def _flops_formula(
     model: ModelSpec, window: WindowSpec, features: int, n_targets: int, total: int
 ) -> str:
     """The forward FLOPs of sizes.flops_per_sample with the numbers filled in."""
-    u, out = model.units, window.horizon * n_targets
+    u, out, f = model.units, window.horizon * n_targets, first_input_width(model, features)
     g, e = len(GATE_NAMES[model.cell]), ELEMENTWISE_FLOPS[model.cell]
-    terms = [f"2·{g}·{u}·({features if n == 0 else u}+{u}) + {e}·{u}" for n in range(model.layers)]
+    terms = [f"2·{g}·{u}·({f if n == 0 else u}+{u}) + {e}·{u}" for n in range(model.layers)]
     return f"{window.lags} × ({' + '.join(terms)}) + 2·{u}·{out} = {total:,}"

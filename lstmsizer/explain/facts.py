@@ -51,9 +51,11 @@ class Explanation:
 
     Attributes:
         cell, units, lags, features, layers, horizon, n_targets, batch_size: The configuration.
+        id_embedding: Numbers (D) of the learned series-id embedding, 0 without one.
+        n_ids: Series (S) the embedding has a row for, 0 without one.
         gates: Names of the weight blocks stacked in each kernel.
         tensors: Every tensor from the input windows to the forecast.
-        parameters: Per-layer sizes, recurrent layers then the Dense head.
+        parameters: Per-layer sizes: any id embedding, the recurrent layers, the Dense head.
         keras_parameters: Trainable parameters, Keras convention.
         torch_parameters: Parameters, PyTorch convention (two bias vectors per layer).
         flops_forward: Forward FLOPs for one window (sizes.flops_per_sample).
@@ -73,6 +75,8 @@ class Explanation:
     horizon: int
     n_targets: int
     batch_size: int
+    id_embedding: int
+    n_ids: int
     gates: tuple[str, ...]
     tensors: tuple[TensorRow, ...]
     parameters: tuple[LayerParameters, ...]

@@ -29,6 +29,8 @@ def summary(e: Explanation) -> str:
             "once (a level, a trend, the phase of a season); how many the data can support is "
             "what a sweep measures."
         )
+    if e.id_embedding:
+        parts.append(_embedding_sentence(e))
     torch_note = (
         f"{e.torch_parameters:,} in PyTorch, which keeps a second bias vector"
         if e.torch_parameters != e.keras_parameters
@@ -39,6 +41,15 @@ def summary(e: Explanation) -> str:
         f"{e.flops_forward:,} FLOPs per forecast."
     )
     return " ".join(parts)
+
+
+def _embedding_sentence(e: Explanation) -> str:
+    """What the id embedding adds: its table, and the wider input kernel of the first layer."""
+    s, d, g, u = e.n_ids, e.id_embedding, len(e.gates), e.units
+    return (
+        f"The id embedding adds {s} × {d} = {s * d:,} parameters, and {d} × {g} × {u} = "
+        f"{d * g * u:,} more in the first {e.cell.upper()} layer."
+    )
 
 
 def _state_sentence(e: Explanation) -> str:
@@ -56,8 +67,14 @@ def _state_sentence(e: Explanation) -> str:
         else "by one transformation of the current input and the previous h, with no gates"
     )
     targets = "" if e.n_targets == 1 else f" for each of {e.n_targets} targets"
+    ids = (
+        f", with a learned embedding of the window's series ({counted(e.id_embedding, 'number')}"
+        f", one of {counted(e.n_ids, 'row')}) appended to each step"
+        if e.id_embedding
+        else ""
+    )
     return (
-        f"{label} on windows of {counted(e.lags, 'lag')} × {counted(e.features, 'feature')}: "
+        f"{label} on windows of {counted(e.lags, 'lag')} × {counted(e.features, 'feature')}{ids}: "
         f"{holder} {states}, a learned summary of the window. It starts at zero and is updated "
         f"once per lag, {counted(e.lags, 'time')}, {how}; the Dense head reads the forecast of "
         f"{counted(e.horizon, 'step')} ahead{targets} from the final h."
@@ -67,7 +84,9 @@ def _state_sentence(e: Explanation) -> str:
 def _units_sentence(e: Explanation) -> str:
     """Why units need not match features."""
     u, f = e.units, e.features
-    kernel = f"{f} × {len(e.gates) * u} input kernel"
+    kernel = f"{f + e.id_embedding} × {len(e.gates) * u} input kernel"
+    if e.id_embedding:
+        kernel += f" (with the {counted(e.id_embedding, 'embedding number')})"
     if u < f:
         return (
             f"The {counted(u, 'unit')} {'is' if u == 1 else 'are'} fewer than the {f} features: "

@@ -9,15 +9,26 @@ Shape = tuple[int | str, ...]
 
 
 def tensor_rows(
-    model: ModelSpec, window: WindowSpec, features: int, n_targets: int, batch_size: int
+    model: ModelSpec,
+    window: WindowSpec,
+    features: int,
+    n_targets: int,
+    batch_size: int,
+    n_ids: int = 0,
 ) -> list[TensorRow]:
-    """Input windows, each layer's weights and states per step, the head and the forecast.
+    """Input windows, any id embedding, each layer's weights and states per step, the head
+    and the forecast.
 
     Shapes keep "B" for the batch axis; batch_shape fills in batch_size.
     """
     b, lags = batch_size, window.lags
     text = f"B windows of {counted(lags, 'lag')} × {counted(features, 'feature')}"
-    rows = [_row(b, "input", "x", ("B", lags, features), text)]
+    if not model.id_embedding:
+        rows = [_row(b, "input", "x", ("B", lags, features), text)]
+    else:
+        text += " and the series id (the last column)"
+        rows = [_row(b, "input", "x", ("B", lags, features + 1), text)]
+        rows += _embedding(model, lags, features, n_ids, b)
     for k in range(1, model.layers + 1):
         rows += _weights(model, k, features, b)
         rows += _states(model, k, lags, b)
@@ -31,13 +42,27 @@ def _row(
     return TensorRow(layer, name, shape, concrete, text, step)
 
 
+def _embedding(model: ModelSpec, lags: int, features: int, n_ids: int, b: int) -> list[TensorRow]:
+    """The id embedding's table, each window's row of it, and the first layer's input."""
+    d, first = model.id_embedding, f"{model.cell}_1"
+    table = f"one row of {counted(d, 'learned number')} per series, {n_ids} series"
+    inputs = f"each step's {counted(features, 'feature')} with e appended, the input of {first}"
+    return [
+        _row(b, "id embedding", "table", (n_ids, d), table),
+        _row(b, "id embedding", "e", ("B", d), "each window's row, looked up by its series id"),
+        _row(b, "id embedding", "inputs", ("B", lags, features + d), inputs),
+    ]
+
+
 def _weights(model: ModelSpec, k: int, features: int, b: int) -> list[TensorRow]:
     """Kernel, recurrent kernel and bias of recurrent layer k (from 1)."""
-    cell, u = model.cell, model.units
+    cell, u, d = model.cell, model.units, model.id_embedding
     g = len(GATE_NAMES[cell])
     per_gate = f"{g} gate blocks {', '.join(GATE_SYMBOLS[cell])} of" if g > 1 else "one block of"
-    name, f_in = f"{cell}_{k}", features if k == 1 else u
-    source = "the input features" if k == 1 else f"{cell}_{k - 1}'s h"
+    name, f_in = f"{cell}_{k}", features + d if k == 1 else u
+    source = f"{cell}_{k - 1}'s h"
+    if k == 1:
+        source = "the input features" + (" and the id embedding" if d else "")
     kernel = f"input kernel: {per_gate} {f_in} × {u}, reads {source}"
     recurrent = f"recurrent kernel: {per_gate} {u} × {u}, reads the previous h"
     rows = [

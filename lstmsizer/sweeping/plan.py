@@ -6,11 +6,12 @@ import dataclasses
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from lstmsizer.config import ModelSpec
 from lstmsizer.datasets import Dataset
 from lstmsizer.errors import OptionError
+from lstmsizer.panel import Panel, is_panel
 from lstmsizer.sizes import equal_budget_width
 from lstmsizer.sweepspec import GridSpec, SearchSpec, SweepSpec
 
@@ -60,9 +61,16 @@ class Configuration:
         return changes
 
     def to_dict(self) -> dict[str, Any]:
-        """The flat record a trial stores: ModelSpec's fields, then origin, lr, batch_size."""
+        """The flat record a trial stores: ModelSpec's fields, then origin, lr, batch_size.
+
+        id_embedding only when set: the records of models without one stay as before, so an
+        interrupted trial of an older study still matches its configuration.
+        """
         extra = {"origin": self.origin, "lr": self.lr, "batch_size": self.batch_size}
-        return {**dataclasses.asdict(self.model), **extra}
+        model = dataclasses.asdict(self.model)
+        if not model["id_embedding"]:
+            del model["id_embedding"]
+        return {**model, **extra}
 
     @classmethod
     def from_dict(cls, stored: Mapping[str, Any]) -> Configuration:
@@ -108,17 +116,24 @@ def configurations(spec: SweepSpec, n_features: int) -> list[Configuration]:
     return sorted(grid.values(), key=lambda c: (c.model.cell, c.model.layers, c.model.units))
 
 
-def data_digest(dataset: Dataset) -> str:
+def data_digest(dataset: Dataset | Panel) -> str:
     """A short hash of the values and features, so a study is never resumed on other data."""
     digest = hashlib.sha256(dataset.values.tobytes())
     digest.update(dataset.features.tobytes())
+    if is_panel(dataset):  # the same values cut into other series are other data
+        digest.update(cast(Panel, dataset).starts.tobytes())
     return digest.hexdigest()[:16]
 
 
-def fingerprint(spec: SweepSpec, dataset: Dataset) -> dict[str, object]:
+def fingerprint(spec: SweepSpec, dataset: Dataset | Panel) -> dict[str, object]:
     """What a study was created for; resuming with anything different is an error."""
     plain: dict[str, object] = spec.to_dict()
-    plain["data"] = f"{dataset.name} ({len(dataset)} values, digest {data_digest(dataset)})"
+    size = (
+        f"{dataset.n_series} series, {dataset.n_values} values"
+        if isinstance(dataset, Panel)
+        else f"{len(dataset)} values"
+    )
+    plain["data"] = f"{dataset.name} ({size}, digest {data_digest(dataset)})"
     return plain
 
 
