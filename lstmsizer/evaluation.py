@@ -16,6 +16,9 @@ from lstmsizer.contract import Forecaster
 from lstmsizer.datasets import Dataset
 from lstmsizer.forecaster import LSTMForecaster
 from lstmsizer.metrics import METRICS, score
+from lstmsizer.panel import Panel
+from lstmsizer.panelevaluation import score_panel
+from lstmsizer.panelsplits import PanelSplit
 from lstmsizer.progress import progress_bar
 from lstmsizer.splits import Split, train_val_split
 
@@ -46,14 +49,25 @@ class FitResult:
 
 
 def score_forecaster(
-    forecaster: Forecaster, dataset: Dataset, split: Split, *, fitted: bool = False
+    forecaster: Forecaster,
+    dataset: Dataset | Panel,
+    split: Split | PanelSplit,
+    *,
+    fitted: bool = False,
 ) -> dict[str, object]:
     """Fit (unless fitted) on the training part and score on the split's validation targets.
+
+    A panel is scored across series (panelevaluation.score_panel): one global LSTM fitted
+    on every series, its metrics those panelscores.across_series defines.
 
     Returns:
         A table row: model, the metrics of METRICS, seconds. Metrics are NaN without
         validation, and also when the forecasts are not finite ("error" then says so).
     """
+    if isinstance(dataset, Panel):
+        assert isinstance(forecaster, LSTMForecaster) and isinstance(split, PanelSplit)
+        return score_panel(forecaster, dataset, split, fitted=fitted)[0]
+    assert isinstance(split, Split)
     y = dataset.values[: split.n]
     X = dataset.features[: split.n] if dataset.features.shape[1] else None
     start = time.perf_counter()

@@ -17,6 +17,9 @@ from lstmsizer.errors import DataError, OptionError
 from lstmsizer.holdout import StopBlock, ThinDataWarning, stop_block
 from lstmsizer.modelfile import ModelFile
 from lstmsizer.models import ForecastNet
+from lstmsizer.panel import Panel
+from lstmsizer.panelsplits import PanelScaler, PanelSplit
+from lstmsizer.panelwindows import panel_train_data, panel_windows
 from lstmsizer.precision import resolve_precision
 from lstmsizer.runtime import resolve_device, seed_everything, using_threads
 from lstmsizer.sizes import config_label
@@ -51,10 +54,14 @@ class LSTMForecaster:
 
     Attributes:
         net_: The trained ForecastNet.
-        scaler_: The scaler fitted on the training part.
+        scaler_: The scaler fitted on the training part (a PanelScaler, one offset and scale
+            per series, for a model fitted on a panel).
         history_: Losses and seconds per epoch.
         stop_block_: How the training windows were divided into fitted and early-stopping.
-        n_features_: Number of network inputs (target plus extra features).
+        n_features_: Number of network inputs (target plus extra features, plus the
+            series-id column of a panel model with an id embedding).
+        n_ids_: Series the id embedding has a row for; 0 without one.
+        ids_: A panel model's series ids, in its scaler's order; empty for one series.
     """
 
     def __init__(
@@ -73,9 +80,11 @@ class LSTMForecaster:
             self.model.cell, self.model.units, self.model.layers, self.model.activation
         )
         self.net_: ForecastNet | None = None
-        self.scaler_: Scaler | None = None
+        self.scaler_: Scaler | PanelScaler | None = None
         self.history_: History | None = None
         self.n_features_: int | None = None
+        self.n_ids_ = 0
+        self.ids_: tuple[str, ...] = ()
         self.stop_block_: StopBlock | None = None
 
     def fit(
@@ -119,7 +128,8 @@ class LSTMForecaster:
                 seed = restart_seed(self.train.seed, attempt)
                 seed_everything(seed)
                 # set before training: callbacks may look at the net being trained
-                self.net_ = ForecastNet(n_features, self.model, self.horizon).to(data.x.device)
+                net = ForecastNet(n_features, self.model, self.horizon, n_ids=self.n_ids_)
+                self.net_ = net.to(data.x.device)
                 spec = dataclasses.replace(self.train, seed=seed, precision=precision)
                 history = fit(self.net_, data, spec, callbacks)
                 history.restarts, history.init_seed = attempt, seed
@@ -160,6 +170,84 @@ class LSTMForecaster:
         )
         return inputs, data
 
+    def fit_panel(
+        self, panel: Panel, split: PanelSplit, callbacks: Sequence[Callback] = ()
+    ) -> LSTMForecaster:
+        """Train one global model on the windows of every active series of a panel.
+
+        Each series is scaled by its own scaler fitted on its training part only; windows
+        never cross two series; the early-stopping block is the last windows of each
+        series' training part (panelwindows.stop_origins), monitored and never fitted.
+
+        Returns:
+            self
+        """
+        data = self._prepare_panel(panel, split)
+        assert self.n_features_ is not None
+        self._fit_from(self.n_features_, data, callbacks, first_attempt=0)
+        return self
+
+    def _prepare_panel(self, panel: Panel, split: PanelSplit) -> TrainData:
+        """Per-series scaler, then the panel's window views and the rows fitted and monitored."""
+        self.scaler_ = PanelScaler.fit(panel.values, split, self.scaling)
+        embedded = self.model.id_embedding > 0
+        self.n_features_, self.n_ids_ = 1 + embedded, panel.n_series * embedded
+        self.ids_ = panel.ids
+        scaled = torch.from_numpy(self._scaled_panel(panel))
+        data, block = panel_train_data(
+            scaled.to(resolve_device(self.train.device)), split, self.train.stop_share
+        )
+        if block.warning is not None:
+            warnings.warn(block.warning, ThinDataWarning, stacklevel=3)
+        self.stop_block_ = block
+        return data
+
+    def _scaled_panel(self, panel: Panel) -> NDArray[np.float32]:
+        """(T, 1) every series on its own scale, as the network reads it; (T, 2) with the
+        series index last when the model embeds it (exact in float32 below 2**24 series)."""
+        assert isinstance(self.scaler_, PanelScaler)
+        index = panel.series_index
+        scaled = self.scaler_.transform(panel.values, index)
+        if self.n_ids_:
+            return np.column_stack((scaled, index)).astype(np.float32)
+        return np.asarray(scaled, dtype=np.float32)[:, None]
+
+    def predict_panel(self, panel: Panel, origins: ArrayLike) -> NDArray[np.float64]:
+        """Forecast values[o : o + horizon] from the lags values before each global origin o.
+
+        Each origin must have at least lags values of its own series before it; the series
+        end (the next series' start) forecasts that series' unseen future.
+
+        Returns:
+            Array (len(origins), horizon) on each series' original scale.
+        """
+        check_fitted(self, "net_")
+        assert self.net_ is not None
+        if not isinstance(self.scaler_, PanelScaler) or self.ids_ != panel.ids:
+            raise OptionError(
+                f"the model was not fitted on the series of {panel.name} "
+                f"({panel.n_series} series): a panel model forecasts the series it was "
+                "fitted on, with the same ids in the same order"
+            )
+        at = np.asarray(origins, dtype=np.int64).reshape(-1)
+        series = np.searchsorted(panel.starts, at - 1, side="right") - 1  # owner of value o - 1
+        lags = self.window.lags
+        bad = (at < lags) | (at - lags < panel.starts[np.clip(series, 0, None)])
+        if bad.any():
+            raise DataError(
+                f"origin {int(at[np.argmax(bad)])} has fewer than {lags} values of its own "
+                "series before it"
+            )
+        scaled = self._scaled_panel(panel)
+        out = np.empty((at.shape[0], self.horizon))
+        device = next(self.net_.parameters()).device
+        self.net_.eval()
+        with using_threads(self.train.threads), torch.no_grad():
+            for first, x in panel_windows(scaled, lags, at):
+                pred = self.net_(x.to(device))[..., 0]  # (n, L, 1) -> (n, H)
+                out[first : first + pred.shape[0]] = pred.double().cpu().numpy()
+        return np.asarray(self.scaler_.inverse(out, series), dtype=np.float64)
+
     def num_parameters(self) -> int:
         """Trainable parameters of the network (Keras convention)."""
         check_fitted(self, "net_")
@@ -175,7 +263,7 @@ class LSTMForecaster:
             Array (len(origins), horizon) on the original scale.
         """
         check_fitted(self, "net_")
-        assert self.net_ is not None and self.scaler_ is not None
+        assert self.net_ is not None and isinstance(self.scaler_, Scaler)
         inputs = stack_inputs(y, X)
         if inputs.shape[1] != self.n_features_:
             raise OptionError(
@@ -229,8 +317,10 @@ class LSTMForecaster:
         assert self.net_ is not None and self.scaler_ is not None and self.history_ is not None
         assert self.n_features_ is not None
         specs = (self.window, self.model, self.train, self.scaling)
-        learned = (self.scaler_, self.n_features_, self.history_, self.net_)
-        return ModelFile(*specs, *learned).write(path)
+        file = ModelFile(
+            *specs, self.scaler_, self.n_features_, self.history_, self.net_, self.ids_
+        )
+        return file.write(path)
 
     @classmethod
     def load(cls, path: str | Path, device: str | None = None) -> LSTMForecaster:
@@ -239,6 +329,7 @@ class LSTMForecaster:
         model = cls(file.window, file.model, file.train)
         model.scaling, model.scaler_ = file.scaling, file.scaler
         model.n_features_, model.history_ = file.n_features, file.history
+        model.n_ids_, model.ids_ = file.n_ids, file.ids
         model.net_ = file.net.to(resolve_device(device))
         return model
 

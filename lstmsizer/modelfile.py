@@ -13,6 +13,7 @@ from lstmsizer.config import ModelSpec, Scaling, TrainSpec, WindowSpec
 from lstmsizer.errors import ModelFileError
 from lstmsizer.history import History
 from lstmsizer.models import ForecastNet
+from lstmsizer.panelsplits import PanelScaler
 from lstmsizer.splits import Scaler
 
 FORMAT_VERSION = 1
@@ -26,19 +27,29 @@ class ModelFile:
         window, model, train: The forecaster's specs.
         scaling: Name of the scaler (minmax, standard, none).
         scaler: The scaler fitted on the training part.
-        n_features: Network inputs, target plus extra features.
+        n_features: Network inputs, target plus extra features (and a panel model's
+            series-id column).
         history: The training history.
-        net: The trained network.
+        net: The trained network; the file records its n_ids, the series its id embedding
+            has a row for (0 without one, and for files written before embeddings).
+        ids: A panel model's series ids, in the order of its PanelScaler's rows; empty for
+            a model of one series.
     """
 
     window: WindowSpec
     model: ModelSpec
     train: TrainSpec
     scaling: Scaling
-    scaler: Scaler
+    scaler: Scaler | PanelScaler
     n_features: int
     history: History
     net: ForecastNet
+    ids: tuple[str, ...] = ()
+
+    @property
+    def n_ids(self) -> int:
+        """Series the network's id embedding has a row for, as the file records it."""
+        return self.net.n_ids
 
     def to_dict(self) -> dict[str, Any]:
         """The payload torch.save writes: plain values, CPU tensors and the versions."""
@@ -54,6 +65,8 @@ class ModelFile:
             "scaling": self.scaling,
             "scaler": self.scaler.to_dict(),
             "n_features": self.n_features,
+            "n_ids": self.net.n_ids,
+            "ids": list(self.ids),
             "history": self.history.to_dict(),
             "state": {k: v.detach().cpu() for k, v in self.net.state_dict().items()},
         }
@@ -72,12 +85,14 @@ class ModelFile:
         """
         train = dataclasses.replace(TrainSpec(**payload["train"]), device=device)
         window, model = WindowSpec(**payload["window"]), ModelSpec(**payload["model"])
-        scaling, scaler = payload["scaling"], Scaler.from_dict(payload["scaler"])
-        n_features = int(payload["n_features"])
+        ids = tuple(str(i) for i in payload.get("ids", ()))
+        scaling = payload["scaling"]
+        scaler = (PanelScaler if ids else Scaler).from_dict(payload["scaler"])
+        n_features, n_ids = int(payload["n_features"]), int(payload.get("n_ids", 0))
         history = History(**payload["history"])
-        net = ForecastNet(n_features, model, window.horizon)
+        net = ForecastNet(n_features, model, window.horizon, n_ids=n_ids)
         net.load_state_dict(payload["state"])
-        return cls(window, model, train, scaling, scaler, n_features, history, net)
+        return cls(window, model, train, scaling, scaler, n_features, history, net, ids)
 
     def write(self, path: str | Path) -> Path:
         """Save to path, creating its folder; returns the path."""

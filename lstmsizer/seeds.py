@@ -19,6 +19,8 @@ from lstmsizer.history import History
 from lstmsizer.holdout import ThinDataWarning
 from lstmsizer.models import fusable
 from lstmsizer.padded import Padded, pad_stack
+from lstmsizer.panel import Panel
+from lstmsizer.panelsplits import PanelSplit
 from lstmsizer.precision import resolve_precision
 from lstmsizer.runtime import resolve_device, using_threads
 from lstmsizer.sweepspec import BATCHINGS
@@ -52,13 +54,44 @@ def fit_seeds(
         Fitted forecasters, one per seed, each with its own history.
     """
     template, inputs, data = _prepare(window, model, train, seeds[0], scaling, y, X, train_end)
+    return _seeds_from(template, inputs.shape[1], data, seeds, lrs)
+
+
+def fit_seeds_panel(
+    window: WindowSpec,
+    model: ModelSpec,
+    train: TrainSpec,
+    seeds: Sequence[int],
+    panel: Panel,
+    split: PanelSplit,
+    *,
+    scaling: str = "minmax",
+    lrs: Sequence[float] | None = None,
+) -> list[LSTMForecaster]:
+    """fit_seeds on a panel: one global model per seed (LSTMForecaster.fit_panel), together."""
+    template = LSTMForecaster(window, model, dataclasses.replace(train, seed=seeds[0]), scaling)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ThinDataWarning)  # said once by the caller
+        data = template._prepare_panel(panel, split)
+    return _seeds_from(template, 1, data, seeds, lrs)
+
+
+def _seeds_from(
+    template: LSTMForecaster,
+    n_features: int,
+    data: TrainData,
+    seeds: Sequence[int],
+    lrs: Sequence[float] | None,
+) -> list[LSTMForecaster]:
+    """The members of seeds trained together on one prepared run's windows."""
     # (N, L, F) -> (M, N, L, F): every member reads the same windows, no copy
     x, ys, x_val, y_val = (t.unsqueeze(0).expand(len(seeds), *t.shape) for t in _tensors(data))
-    stacked = TrainData(x, ys, x_val, y_val)
-    net, histories = _train(inputs.shape[1], window, model, train, stacked, seeds, lrs)
+    stacked = TrainData(x, ys, x_val, y_val, rows=data.rows, val_rows=data.val_rows)
+    window, model, train = template.window, template.model, template.train
+    net, histories = _train(n_features, window, model, train, stacked, seeds, lrs)
     rates = [train.lr] * len(seeds) if lrs is None else [float(r) for r in lrs]
     return [
-        _member(template, inputs.shape[1], data, net, m, histories[m], seed, rates[m])
+        _member(template, n_features, data, net, m, histories[m], seed, rates[m])
         for m, seed in enumerate(seeds)
     ]
 
@@ -254,7 +287,11 @@ def batching_pays(model: ModelSpec, device: str = "cpu") -> bool:
     Args:
         model: The configuration; its cell, activation and units decide.
         device: Device type, "cpu" or "cuda"; any other trains one model at a time.
+
+    A model with a series-id embedding trains one at a time: the batched net has none.
     """
+    if model.id_embedding:
+        return False
     if device == "cuda":
         return not fusable(model)
     if device != "cpu":

@@ -47,6 +47,10 @@ class TrainData:
         y_val: Validation targets (M, H, K) or None.
         padded: For batched members with windows of their own: the blocks and rows each
             reads (padded.Padded); None when every member reads all of x[m], x_val[m].
+        rows: Which windows of x, y are fitted (N',) long, when x holds more windows than
+            that (a panel's views span every series; rows skip those crossing a boundary);
+            None fits all of them.
+        val_rows: Which windows of x_val, y_val are monitored, likewise.
     """
 
     x: torch.Tensor
@@ -54,6 +58,27 @@ class TrainData:
     x_val: torch.Tensor | None = None
     y_val: torch.Tensor | None = None
     padded: Padded | None = None
+    rows: torch.Tensor | None = None
+    val_rows: torch.Tensor | None = None
+
+    def fitted_count(self, batched: bool) -> int:
+        """Number of fitted windows (of each member when batched)."""
+        return int(self.x.shape[1 if batched else 0] if self.rows is None else self.rows.numel())
+
+    def fitted_targets(self, batched: bool) -> torch.Tensor:
+        """The fitted targets, (N, H, K) or (M, N, H, K); a gather only when rows pick them."""
+        if self.rows is None:
+            return self.y
+        return self.y[:, self.rows] if batched else self.y[self.rows]
+
+    def monitored(self, batched: bool) -> tuple[torch.Tensor, torch.Tensor]:
+        """The monitored windows and targets; a gather only when val_rows pick them."""
+        assert self.x_val is not None and self.y_val is not None
+        if self.val_rows is None:
+            return self.x_val, self.y_val
+        if batched:
+            return self.x_val[:, self.val_rows], self.y_val[:, self.val_rows]
+        return self.x_val[self.val_rows], self.y_val[self.val_rows]
 
 
 def fit(
@@ -136,18 +161,21 @@ def _train(
 
 
 def _trivial_losses(
-    data: TrainData, loss_fn: Callable[..., torch.Tensor], batched: bool
+    data: TrainData,
+    y_val: torch.Tensor,
+    loss_fn: Callable[..., torch.Tensor],
+    batched: bool,
 ) -> list[float]:
     """Loss on the early-stopping block of a constant forecast at the mean fitted target."""
-    assert data.x_val is not None and data.y_val is not None
     if data.padded is not None:
-        return trivial_losses(data.y, data.y_val, data.padded, loss_fn)
+        return trivial_losses(data.y, y_val, data.padded, loss_fn)
+    y = data.fitted_targets(batched)
     if batched:  # (M, N, H, K) -> (M, 1, 1, K) per-member means
-        mean = data.y.mean(dim=(1, 2), keepdim=True)
-        pred = mean.expand_as(data.y_val)
-        return loss_fn(pred, data.y_val, reduction="none").flatten(1).mean(1).tolist()
-    mean = data.y.mean(dim=(0, 1), keepdim=True)  # (N, H, K) -> (1, 1, K)
-    return [float(loss_fn(mean.expand_as(data.y_val), data.y_val))]
+        mean = y.mean(dim=(1, 2), keepdim=True)
+        pred = mean.expand_as(y_val)
+        return loss_fn(pred, y_val, reduction="none").flatten(1).mean(1).tolist()
+    mean = y.mean(dim=(0, 1), keepdim=True)  # (N, H, K) -> (1, 1, K)
+    return [float(loss_fn(mean.expand_as(y_val), y_val))]
 
 
 def _run_epochs(
@@ -163,13 +191,16 @@ def _run_epochs(
     batched = len(seeds) > 1 or padded is not None
     step = TrainStep(net, spec, rates, len(seeds) if batched else 0, masked=padded is not None)
     generators = [torch.Generator(device="cpu").manual_seed(s) for s in seeds]
-    n: int | torch.Tensor = data.x.shape[1 if batched else 0]
+    n: int | torch.Tensor = data.fitted_count(batched)
     if padded is not None:  # each member's mean over its own windows
         n = torch.tensor(padded.counts, device=data.x.device)
     x_val, y_val = data.x_val, data.y_val
+    if x_val is not None and y_val is not None and data.val_rows is not None:
+        x_val, y_val = data.monitored(batched)  # the block, gathered once per run
     validate = x_val is not None and y_val is not None and x_val.shape[-3] > 0
     if validate:
-        trivial = _trivial_losses(data, step.loss_fn, batched)
+        assert y_val is not None
+        trivial = _trivial_losses(data, y_val, step.loss_fn, batched)
         for history, loss in zip(histories, trivial, strict=True):
             history.trivial_loss = loss
     members = Members(net, histories, rates, spec)
@@ -208,7 +239,7 @@ def _epoch(
     rows = torch.arange(len(generators), device=device)[:, None]
     valid = None
     if data.padded is None:
-        n = data.x.shape[1 if batched else 0]
+        n = data.fitted_count(batched)
         orders = torch.stack(
             [
                 torch.randperm(n, generator=g) if spec.shuffle else torch.arange(n)
@@ -221,6 +252,8 @@ def _epoch(
     total = torch.zeros(len(generators), device=device)
     for first in range(0, n, spec.batch_size):
         idx = orders[:, first : first + spec.batch_size]  # (M, B)
+        if data.rows is not None:  # positions among the fitted windows -> rows of the views
+            idx = data.rows[idx]
         if batched:  # gathers (M, B, L, F), (M, B, H, K) from each member's views
             x, y = data.x[rows, idx], data.y[rows, idx]
         else:  # gathers (B, L, F), (B, H, K) from the views

@@ -75,6 +75,13 @@ class SweepOptions:
     test: Annotated[float, option("Final share scored once, never used to choose.")] = (
         FoldSpec.test_fraction
     )
+    align: Annotated[
+        Literal["time", "end"],
+        option(
+            "Panels: cut every series' folds at common time points (time), or at the same "
+            "distance from each series' end (end)."
+        ),
+    ] = cast(Literal["time", "end"], FoldSpec.align)
     epochs: Annotated[
         int, option("Epoch cap per training; runs reaching it while improving are flagged.")
     ] = ProtocolSpec.epochs
@@ -133,7 +140,7 @@ class SweepOptions:
         # 0 on the command line turns a patience off, which ProtocolSpec says with None
         off = {"patience": self.patience or None, "lr_patience": self.lr_patience or None}
         train = spec_from(ProtocolSpec, self, **off, lr=learning_rate(self.lr))
-        split = FoldSpec(self.folds, self.test)
+        split = FoldSpec(self.folds, self.test, align=self.align)
         space = grid if self.search == GridSpec.search else tpe
         return SweepSpec(window, space, model, train, split, self.seeds, self.seed)
 
@@ -205,6 +212,18 @@ def _render(result: SweepResult) -> None:
     from lstmsizer.rundir import SummaryRow
 
     t = result.table
+    data = result.info.get("data", {}).get("panel")
+    if data is not None:
+        cut = "at common time points" if data["align"] == "time" else "at the same distance "
+        cut += "" if data["align"] == "time" else "from each series' end"
+        console.print(
+            f"A panel of {data['series']:,} series ({data['values']:,} values), one global "
+            f"model; folds cut {cut}. "
+            "RMSE and MAE are on each series' own scale (its training part's), pooled over "
+            "every series; MASE is the mean over series.",
+            markup=False,
+            soft_wrap=True,
+        )
     paired = ["-"] * len(t)  # tables from before the paired rule lack the columns
     if "paired_diff" in t and "paired_se" in t:
         diff, se = column(t["paired_diff"]), column(t["paired_se"])
@@ -238,11 +257,20 @@ def _render(result: SweepResult) -> None:
     )
     rec = result.recommendation
     console.print(f"\n{rec.verdict}\n", markup=False, soft_wrap=True)
+    panel = result.info.get("panel_verdict")
+    if panel is not None:
+        console.print(f"{panel['verdict']}\n", markup=False, soft_wrap=True)
     if len(result.test):
         tt = result.test
         trow = zip(tt["model"].astype(str), column(tt["rmse"]), column(tt["mae"]), strict=True)
         title = "Final test share (never used to choose)"
-        console.print(table(title, ("model", "RMSE", "MAE"), trow, "RMSE", "MAE"))
+        if panel is None:
+            console.print(table(title, ("model", "RMSE", "MAE"), trow, "RMSE", "MAE"))
+        else:
+            mase = column(tt["mase"])
+            trow3 = ((*r, m) for r, m in zip(trow, mase, strict=True))
+            head3 = ("model", "RMSE (scaled)", "MAE (scaled)", "mean MASE")
+            console.print(table(title, head3, trow3, *head3[1:]))
     console.print("Keras:\n" + rec.keras_code, markup=False, soft_wrap=True)
     console.print("PyTorch:\n" + rec.pytorch_code, markup=False, soft_wrap=True)
     console.print(f"Results in {result.run_dir} (model.pt for `lstmsizer predict`).", markup=False)

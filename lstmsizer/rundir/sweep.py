@@ -252,6 +252,16 @@ LSTM_KIND, BASELINE_KIND = "lstm", "baseline"
 SERIES_COLUMNS = ("position", "time", "value")
 FORECAST_COLUMNS = ("position", "time", "span", "actual", "recommended", "best_baseline")
 """forecasts.csv: span is "validation" (the last fold's block) or "test"."""
+ID_COLUMN = "id"
+"""Added first to series.csv and forecasts.csv of a panel: the series each row belongs to
+(position then counts within that series)."""
+PANEL_SCORE_COLUMNS = ("id", "model", "kind", "windows", "rmse", "mae", "mase", "smape")
+"""panel_scores.csv, a panel's test share scored per series: the recommended model (kind lstm),
+each per-series baseline family (kind baseline, fitted on that series alone) and the pooled
+linear AR (kind pooled); metrics on the series' original scale, MASE scaled by the series'
+in-sample naive error. STATISTICAL_FAMILIES name the series' own statistical baselines."""
+STATISTICAL_FAMILIES = ("ETS", "ARIMA")
+POOLED_KIND = "pooled"
 CURVE_COLUMNS = ("config", "seed", "fold", "epoch", "train_loss", "val_loss", "lr")
 LR_SEARCH_COLUMNS = ("config", "lr", "val_loss", "epochs", "restarts", "seconds", "chosen")
 

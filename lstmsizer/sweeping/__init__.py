@@ -17,6 +17,9 @@ from lstmsizer.baselines import BaselineFactory, check_factory
 from lstmsizer.datasets import Dataset, resolve
 from lstmsizer.errors import OptionError, check_int
 from lstmsizer.holdout import ThinDataWarning, stop_block
+from lstmsizer.panel import Panel
+from lstmsizer.panelsplits import PanelSplit
+from lstmsizer.panelwindows import stop_origins
 from lstmsizer.progress import Ticker, progress_bar
 from lstmsizer.rundir.files import RECOMMENDATION_FILE, STUDY_FILE
 from lstmsizer.splits import Split
@@ -96,10 +99,11 @@ def sweep(
         DataError: The data cannot be used, or is too short for the folds.
     """
     spec = (spec or SweepSpec()).replace(**options) if options else spec or SweepSpec()
-    dataset = data if isinstance(data, Dataset) else resolve(data)
+    dataset = data if isinstance(data, (Dataset, Panel)) else resolve(data)
     workers = default_workers() if workers is None else workers
     check_int("workers", workers)
     job = _job(spec, dataset, out, storage, study, progress, baselines)
+    job.workers = workers
     folds, _ = job.folds  # a series too short for the folds fails here, before any study
     claim_folder(job.run_dir, job.study, dataset.name)
     _warn_if_thin(spec, folds[0])
@@ -113,7 +117,7 @@ def sweep(
 
 def _job(
     spec: SweepSpec,
-    dataset: Dataset,
+    dataset: Dataset | Panel,
     out: str | Path | None,
     storage: str | None,
     study: str | None,
@@ -174,10 +178,13 @@ def _say(note: str) -> None:
     print(f"{note} (results are written once they settle)", file=sys.stderr, flush=True)
 
 
-def _warn_if_thin(spec: SweepSpec, first: Split) -> None:
+def _warn_if_thin(spec: SweepSpec, first: Split | PanelSplit) -> None:
     """One ThinDataWarning for the whole sweep when its smallest training part is thin."""
     share = spec.train.train_spec(spec.seed).stop_share
-    message = stop_block(first.train_origins.size, spec.window.horizon, share).warning
+    if isinstance(first, PanelSplit):
+        message = stop_origins(first, share)[2].warning
+    else:
+        message = stop_block(first.train_origins.size, spec.window.horizon, share).warning
     if message is not None:
         warnings.warn(f"first fold: {message}", ThinDataWarning, stacklevel=3)
 

@@ -20,6 +20,8 @@ from lstmsizer.baselines import BaselineFactory
 from lstmsizer.config import Cell, ModelSpec
 from lstmsizer.datasets import Dataset
 from lstmsizer.errors import StorageError
+from lstmsizer.panel import Panel, is_panel
+from lstmsizer.panelsplits import panel_folds
 from lstmsizer.sizes import keras_parameter_count
 from lstmsizer.splits import Split, rolling_origin_folds
 from lstmsizer.sweeping import processes, race
@@ -58,26 +60,33 @@ class Job:
     """What every worker process needs to take part in one sweep (picklable)."""
 
     spec: SweepSpec
-    dataset: Dataset
+    dataset: Dataset | Panel
     storage: str | None
     study: str
     run_dir: Path
     configs: dict[str, Configuration] = field(default_factory=dict)
     progress: bool | None = None  # the sweep's --progress, for the bars of the parent process
     baselines: BaselineFactory | None = None  # scored by the parent process, None: the default
+    workers: int = 1  # processes of this call: a panel's baselines are fitted over as many
 
     @property
     def folds(self) -> tuple[list[Split], Split]:
-        """Rolling-origin folds and the final test split."""
+        """Rolling-origin folds and the final test split (of every series, for a panel)."""
         window, split = self.spec.window, self.spec.split
-        return rolling_origin_folds(len(self.dataset), window, split.folds, split.test_fraction)
+        if is_panel(self.dataset):
+            panel = cast(Panel, self.dataset)
+            cut = panel_folds(panel, window, split.folds, split.test_fraction, split.align)
+            return cast(tuple[list[Split], Split], cut)
+        n = len(cast(Dataset, self.dataset))
+        return rolling_origin_folds(n, window, split.folds, split.test_fraction)
 
     def largest_first(self) -> list[str]:
         """Configuration ids by parameter count, largest first."""
         features = 1 + self.dataset.features.shape[1]
+        ids = self.dataset.n_series if isinstance(self.dataset, Panel) else 0
 
         def size(config: Configuration) -> int:
-            return keras_parameter_count(config.model, self.spec.window, features)
+            return keras_parameter_count(config.model, self.spec.window, features, n_ids=ids)
 
         return [c.id for c in sorted(self.configs.values(), key=size, reverse=True)]
 
@@ -109,6 +118,7 @@ def suggest(trial: Trial, spec: SweepSpec) -> Configuration:
         activation=spec.model.activation,
         dropout=trial.suggest_float("dropout", 0.0, 0.5) if layers > 1 else 0.0,
         init=spec.model.init,
+        id_embedding=spec.model.id_embedding,
     )
     return Configuration(
         model,

@@ -12,6 +12,7 @@ from typing import Any
 from lstmsizer.datasets import Dataset
 from lstmsizer.history import History
 from lstmsizer.holdout import ThinDataWarning
+from lstmsizer.panel import Panel
 from lstmsizer.splits import Split
 from lstmsizer.sweeping.plan import Configuration, SweepSpec
 from lstmsizer.sweeping.runs import Run, candidate_rates, later_folds, runs_at_best_rate
@@ -88,7 +89,7 @@ def curve_of(history: History) -> dict[str, list[float]]:
 def train_configuration(
     config: Configuration,
     spec: SweepSpec,
-    dataset: Dataset,
+    dataset: Dataset | Panel,
     folds: Sequence[Split],
     callback: RunCallback | None = None,
     done: Mapping[int, FoldRuns] | None = None,

@@ -7,17 +7,20 @@ import math
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import optuna
 import pandas as pd
 
 from lstmsizer.atomic import atomic_write, write_text
 from lstmsizer.baselines import make_baselines
+from lstmsizer.datasets import Dataset
 from lstmsizer.environment import environment
 from lstmsizer.evaluation import score_baselines, score_forecaster
 from lstmsizer.forecaster import LSTMForecaster
 from lstmsizer.holdout import ThinDataWarning, describe_rule
+from lstmsizer.panel import Panel, is_panel
+from lstmsizer.panelverdict import panel_comparisons, panel_verdict
 from lstmsizer.recommend import recommend, summarize_baselines
 from lstmsizer.rundir import files
 from lstmsizer.rundir import sweep as schema
@@ -29,6 +32,15 @@ from lstmsizer.splits import Split
 from lstmsizer.sweeping import race
 from lstmsizer.sweeping.collect import collect_runs, collect_training
 from lstmsizer.sweeping.engine import Job
+from lstmsizer.sweeping.panelresult import (
+    development_split,
+    panel_baseline_runs,
+    panel_data,
+    panel_forecast_frame,
+    panel_of,
+    panel_series_frame,
+    panel_test,
+)
 from lstmsizer.sweeping.plan import Configuration
 from lstmsizer.sweeping.runs import train_run
 
@@ -66,6 +78,8 @@ class SweepResult:
 def final_model(
     job: Job, config: Configuration, folds: list[Split], test: Split
 ) -> tuple[LSTMForecaster, dict[str, object]]:
+    if is_panel(job.dataset):
+        return _final_panel_model(job, config, folds, test)
     """Train the recommended configuration on the development part and score the test share.
 
     It is trained like the last fold's runs: on the same training part, with the
@@ -81,13 +95,27 @@ def final_model(
     return model, row
 
 
+def _final_panel_model(
+    job: Job, config: Configuration, folds: list[Any], test: Any
+) -> tuple[LSTMForecaster, dict[str, object]]:
+    """final_model on a panel: every series' last training part, one global model."""
+    dev = development_split(folds, test)
+    _, model = train_run(config, job.spec, job.dataset, dev, fold=-1, seed=job.spec.seed)
+    return model, {}
+
+
 def finish(study: optuna.Study, job: Job, seconds: float) -> SweepResult:
     """Summaries, recommendation, test scores and the files of the run folder."""
     spec, dataset = job.spec, job.dataset
     folds, test = job.folds
     runs, trained = collect_runs(study, job)
     table, full, raced = race.summary(study, runs)  # full: the configurations run in full
-    baseline_runs = pd.DataFrame(score_baselines(dataset, folds, job.baselines, job.progress))
+    panel = is_panel(dataset)
+    baseline_runs = (
+        panel_baseline_runs(job, cast(list[Any], folds))
+        if panel
+        else pd.DataFrame(score_baselines(single(job), folds, job.baselines, job.progress))
+    )
     baselines = summarize_baselines(baseline_runs)
     n_features = 1 + dataset.features.shape[1]
     rec = recommend(
@@ -105,14 +133,31 @@ def finish(study: optuna.Study, job: Job, seconds: float) -> SweepResult:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ThinDataWarning)  # said once when the sweep started
         model, test_row = final_model(job, trained[rec.config], folds, test)
-    test_table = _test_table(job, test_row, test)
+    scores = None
+    if panel:
+        test_row, baseline_rows, scores = panel_test(job, model, cast(Any, test))
+        test_table = _table_of(test_row, baseline_rows)
+    else:
+        test_table = _test_table(job, test_row, test)
     lr_search, curves = collect_training(study, runs)
     info = run_info(job, runs, lr_search, seconds)
     info["racing"] = race.racing_info(raced, runs, spec.split.folds)
+    if panel:
+        comparisons = panel_comparisons(full, baseline_runs, rec.config)
+        info["panel_verdict"] = {
+            "comparisons": [c.to_dict() for c in comparisons],
+            "verdict": panel_verdict(comparisons),
+        }
     result = SweepResult(job.run_dir, table, runs, baselines, baseline_runs, rec, test_table, info)
     write(result, model)
     _csv(lr_search, job.run_dir / files.LR_SEARCH_FILE)
     _csv(curves, job.run_dir / files.CURVES_FILE)
+    if scores is not None:
+        _csv(scores, job.run_dir / files.PANEL_FILE)
+        _csv(panel_series_frame(panel_of(job)), job.run_dir / files.SERIES_FILE)
+        spans = [("validation", folds[-1]), ("test", test)]
+        _csv(panel_forecast_frame(job, model, cast(Any, spans)), job.run_dir / files.FORECASTS_FILE)
+        return result
     _csv(series_frame(job), job.run_dir / files.SERIES_FILE)
     forecasts = forecast_frame(job, model, rec.baseline, folds[-1], test)
     forecasts = forecasts if forecasts.empty else conform(forecasts, schema.FORECAST_COLUMNS)
@@ -122,10 +167,15 @@ def finish(study: optuna.Study, job: Job, seconds: float) -> SweepResult:
 
 def _test_table(job: Job, lstm_row: dict[str, object], test: Split) -> pd.DataFrame:
     # the recommended model's test scores, then every baseline's on the same share
-    rows = [{**lstm_row, "kind": schema.LSTM_KIND}]
+    scored = []
     if test.val_origins.size:
-        scored = score_baselines(job.dataset, [test], job.baselines, job.progress)
-        rows += [{**r, "kind": schema.BASELINE_KIND} for r in scored]
+        scored = score_baselines(single(job), [test], job.baselines, job.progress)
+    return _table_of(lstm_row, scored)
+
+
+def _table_of(lstm_row: dict[str, object], baselines: list[dict[str, object]]) -> pd.DataFrame:
+    rows = [{**lstm_row, "kind": schema.LSTM_KIND}]
+    rows += [{**r, "kind": schema.BASELINE_KIND} for r in baselines]
     return pd.DataFrame(rows).drop(columns=["fold"], errors="ignore")
 
 
@@ -133,17 +183,40 @@ def run_info(
     job: Job, runs: pd.DataFrame, lr_search: pd.DataFrame, seconds: float
 ) -> dict[str, Any]:
     """recommendation.json's data, spec, study, storage, environment and seconds."""
-    spec, dataset = job.spec, job.dataset
+    dataset = job.dataset
     folds, test = job.folds
-    return {
-        "data": {
+    if isinstance(dataset, Panel):
+        return _run_info(job, runs, lr_search, seconds, panel_data(job))
+    return _run_info(
+        job,
+        runs,
+        lr_search,
+        seconds,
+        {
             "name": dataset.name,
-            "length": len(dataset),
+            "length": len(single(job)),
             "frequency": dataset.frequency,
             "source": dataset.source,
             "filled": dataset.filled,
             "folds": [{"train_end": s.train_end, "n": s.n} for s in folds],
             "test_start": test.train_end,
+        },
+    )
+
+
+def single(job: Job) -> Dataset:
+    """The job's data as the one series it is (callers branch on is_panel first)."""
+    assert isinstance(job.dataset, Dataset)
+    return job.dataset
+
+
+def _run_info(
+    job: Job, runs: pd.DataFrame, lr_search: pd.DataFrame, seconds: float, data: dict[str, Any]
+) -> dict[str, Any]:
+    spec = job.spec
+    return {
+        "data": {
+            **data,
             "scaling": spec.split.scaling,
             "stop_block": describe_rule(spec.train.train_spec(spec.seed).stop_share),
         },
@@ -171,7 +244,7 @@ def training_seconds(runs: pd.DataFrame, lr_search: pd.DataFrame) -> float:
 
 def series_frame(job: Job) -> pd.DataFrame:
     """The series itself, for plotting it before anything else."""
-    data = job.dataset
+    data = single(job)
     time = [None] * len(data) if data.time is None else [str(t) for t in data.time]
     columns = (range(len(data)), time, data.values)
     return pd.DataFrame(dict(zip(schema.SERIES_COLUMNS, columns, strict=True)))
@@ -185,7 +258,7 @@ def forecast_frame(
     The validation span is the last fold's block (the model was early-stopped on it); the
     test span was never seen. The baseline is refitted on what precedes each span.
     """
-    data, spec = job.dataset, job.spec
+    data, spec = single(job), job.spec
     frames = []
     for span, split in (("validation", last), ("test", test)):
         origins = split.val_origins

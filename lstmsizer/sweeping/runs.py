@@ -11,7 +11,9 @@ from lstmsizer.config import TrainSpec, named
 from lstmsizer.datasets import Dataset
 from lstmsizer.evaluation import score_forecaster
 from lstmsizer.forecaster import LSTMForecaster
-from lstmsizer.seeds import batching_choice, fit_folds, fit_seeds
+from lstmsizer.panel import Panel
+from lstmsizer.panelsplits import PanelSplit
+from lstmsizer.seeds import batching_choice, fit_folds, fit_seeds, fit_seeds_panel
 from lstmsizer.splits import Split
 from lstmsizer.sweeping.plan import Configuration, SweepSpec
 from lstmsizer.sweepspec import LR_CANDIDATES
@@ -23,8 +25,8 @@ Run = tuple[dict[str, object], LSTMForecaster]
 def train_run(
     config: Configuration,
     spec: SweepSpec,
-    dataset: Dataset,
-    split: Split,
+    dataset: Dataset | Panel,
+    split: Split | PanelSplit,
     fold: int,
     seed: int,
     lr: float | None = None,
@@ -43,12 +45,19 @@ def _train_spec(config: Configuration, spec: SweepSpec, seed: int, lr: float | N
 def _fit_together(
     config: Configuration,
     spec: SweepSpec,
-    dataset: Dataset,
-    split: Split,
+    dataset: Dataset | Panel,
+    split: Split | PanelSplit,
     train: TrainSpec,
     seeds: Sequence[int],
     lrs: Sequence[float] | None,
 ) -> list[LSTMForecaster]:
+    if isinstance(dataset, Panel):
+        assert isinstance(split, PanelSplit)
+        return fit_seeds_panel(
+            spec.window, config.model, train, seeds, dataset, split,
+            scaling=spec.split.scaling, lrs=lrs,
+        )  # fmt: skip
+    assert isinstance(split, Split)
     y = dataset.values[: split.n]
     X = dataset.features[: split.n] if dataset.features.shape[1] else None
     model = config.model
@@ -68,8 +77,8 @@ def candidate_rates(config: Configuration, spec: SweepSpec) -> tuple[float, ...]
 def runs_at_best_rate(
     config: Configuration,
     spec: SweepSpec,
-    dataset: Dataset,
-    split: Split,
+    dataset: Dataset | Panel,
+    split: Split | PanelSplit,
     fold: int,
     rates: Sequence[float],
 ) -> tuple[list[Run], float, list[dict[str, object]]]:
@@ -100,7 +109,11 @@ def runs_at_best_rate(
 
 
 def later_folds(
-    config: Configuration, spec: SweepSpec, dataset: Dataset, folds: Sequence[Split], lr: float
+    config: Configuration,
+    spec: SweepSpec,
+    dataset: Dataset | Panel,
+    folds: Sequence[Split | PanelSplit],
+    lr: float,
 ) -> dict[int, list[Run]]:
     """The runs of every fold after the first at rate lr, trained as one network of seeds x
     folds (seeds.fit_folds) where batching pays and at least two folds follow the first.
@@ -115,12 +128,14 @@ def later_folds(
     """
     if len(folds) < 3 or not batching_choice(config.model, spec.train.batching).batched:
         return {}
+    if isinstance(dataset, Panel):  # padding each fold's windows would copy every window
+        return {}
     seeds, later = spec.seed_list(), folds[1:]
     n = max(split.n for split in later)
     y = dataset.values[:n]
     X = dataset.features[:n] if dataset.features.shape[1] else None
     train = _train_spec(config, spec, seeds[0], lr)
-    ends = [split.train_end for split in later]
+    ends = [int(split.train_end) for split in later]
     start = time.perf_counter()
     fitted = fit_folds(
         spec.window, config.model, train, seeds, y, X, train_ends=ends, scaling=spec.split.scaling
@@ -134,8 +149,8 @@ def later_folds(
 
 def _batched_runs(
     config: Configuration,
-    dataset: Dataset,
-    split: Split,
+    dataset: Dataset | Panel,
+    split: Split | PanelSplit,
     fold: int,
     models: list[LSTMForecaster],
     share: float,
@@ -195,8 +210,8 @@ def _monitored(model: LSTMForecaster) -> float:
 def _row(
     config: Configuration,
     model: LSTMForecaster,
-    dataset: Dataset,
-    split: Split,
+    dataset: Dataset | Panel,
+    split: Split | PanelSplit,
     fold: int,
     *,
     fitted: bool,
@@ -214,7 +229,7 @@ def _row(
         parameters=model.num_parameters(),
         seed=model.train.seed,
         fold=fold,
-        train_end=split.train_end,
+        train_end=split.train_end if isinstance(split, Split) else int(split.train_end.max()),
         **named(history, ("epochs", "epoch_cap")),
         best_epoch=best,
         **named(history, ("stop", "converged", "under_trained", "restarts", "init_seed", "stuck")),
