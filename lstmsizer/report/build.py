@@ -23,6 +23,8 @@ from lstmsizer.report.diagnostic_plots import (
 from lstmsizer.report.html import render_html
 from lstmsizer.report.markdown import render_markdown
 from lstmsizer.report.numbers import acf_view, deep_wide_pairs
+from lstmsizer.report.panel import panel_run
+from lstmsizer.report.panel_plots import PANEL_SLOTS
 from lstmsizer.report.plots import (
     plot_autocorrelation,
     plot_forecasts,
@@ -139,10 +141,18 @@ SLOTS = (
 )  # fmt: skip
 
 
+ONE_SERIES_SLOTS = ("series", "autocorrelation", "forecasts")
+"""Slots that plot one series end to end; a panel run draws PANEL_SLOTS instead."""
+
+
 def draw(run: RunFolder) -> list[Drawn]:
-    """Every slot of the report, drawn from the run folder when its data is there."""
+    """Every slot of the report, drawn from the run folder when its data is there (a panel
+    run's also PANEL_SLOTS)."""
     out = []
-    for slot in SLOTS:
+    slots: tuple[Slot, ...] = SLOTS
+    if panel_run(run):  # a panel's series and forecasts are drawn series by series
+        slots = tuple(s for s in SLOTS if s.name not in ONE_SERIES_SLOTS) + PANEL_SLOTS
+    for slot in slots:
         figure = slot.draw(run)
         out.append(Drawn(slot, figure, slot.missing.format(run=run.path)))
     return out

@@ -94,6 +94,9 @@ def data_facts(run: RunFolder) -> Facts:
         facts.append(
             ("Window", f"{_get(spec, 'lags')} lags → {_get(spec, 'horizon') or 1} step(s)")
         )
+    panel = _get(data, "panel")
+    if isinstance(panel, Mapping):
+        return facts + _panel_facts(panel, _get(data, "scaling") or _get(spec, "scaling"))
     folds = [f for f in _get(data, "folds") or [] if isinstance(f, Mapping)]
     if folds:
         blocks = ", ".join(_positions(int(f["train_end"]), int(f["n"]) - 1) for f in folds)
@@ -114,6 +117,28 @@ def data_facts(run: RunFolder) -> Facts:
     if scaling:
         facts.append(("Scaling", f"{scaling}, fitted on each fold's training part"))
     return facts
+
+
+def _panel_facts(panel: Mapping[str, Any], scaling: object) -> Facts:
+    """A panel's series, folds and scaling, as data.panel records them."""
+    folds = [f for f in panel.get("folds") or [] if isinstance(f, Mapping)]
+    test = panel.get("test") or {}
+    cut = "common time points" if panel.get("align") == "time" else "each series' end"
+    return [
+        (
+            "Panel",
+            f"{number(panel.get('series'))} series, {number(panel.get('values'))} values, "
+            f"{panel.get('shortest')} to {panel.get('longest')} per series; one global model",
+        ),
+        (
+            "Folds",
+            f"{len(folds)} rolling-origin folds cut at {cut}: "
+            + "; ".join(str(f.get("cut")) for f in folds),
+        ),
+        ("Test share", f"{test.get('cut', 'none')}, scored once at the end"),
+        ("Scaling", f"{scaling or 'minmax'}, fitted per series on each fold's training part"),
+        ("Scores", str(panel.get("scores", ""))),
+    ]
 
 
 def environment_facts(run: RunFolder) -> Facts:

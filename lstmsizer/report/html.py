@@ -22,9 +22,16 @@ from lstmsizer.report.facts import (
 )
 from lstmsizer.report.health_html import health_section, stability_html
 from lstmsizer.report.numbers import DEEP_WIDE_WORDS, deep_wide_pairs, under_trained
+from lstmsizer.report.panel import (
+    EXTREME_COLUMNS,
+    EXTREMES_TITLE,
+    extreme_rows,
+    panel_sentences,
+    panel_view,
+)
 from lstmsizer.report.results import Table, baseline_scores, summary_frame, table
 from lstmsizer.report.slots import Drawn
-from lstmsizer.report.tables import plain_table, table_html
+from lstmsizer.report.tables import plain_table, sortable_table, table_html
 from lstmsizer.rundir import RunFolder, SummaryRow
 from lstmsizer.rundir.convert import to_float
 from lstmsizer.rundir.sweep import BASELINE_KIND, LSTM_KIND
@@ -40,6 +47,8 @@ SECTIONS = (
     ("configurations", "Every configuration"),
     ("files", "Raw files"),
 )
+PANEL_SECTION = ("panel", "Many series")
+"""A panel run's section, after Forecasts; a single-series page has none."""
 FIRST_COLUMNS = ("config", "parameters", "mean_rmse", "se_rmse", "raced", "mean_mae", "mean_mase")
 LEADS = {
     "data": "Plot the series before you model it: its shape and how far back it correlates "
@@ -48,6 +57,8 @@ LEADS = {
     "the smallest model within one standard error of the best (the one-standard-error rule; "
     "Training health says how the runs were trained and compared).",
     "forecasts": "What the recommended model predicts, next to the best baseline.",
+    "panel": "The test share scored series by series: the LSTM against each series' own "
+    "statistical baseline and against the AR fitted on every series at once.",
     "diagnostics": "Why that size: how much of the model is used, how gradients reach back "
     "across the window, what depth buys at equal budget, and how fast each size trains here.",
 }
@@ -248,6 +259,22 @@ def configurations(run: RunFolder) -> str:
     return "".join(parts) + "</div>"
 
 
+def many_series(run: RunFolder, figures: str) -> str | None:
+    """A panel run's per-series scores: figures, summary and the best and worst series; None
+    for a single-series run."""
+    view = panel_view(run)
+    if view is None:
+        return None
+    text = "".join(f"<p>{escape(s)}</p>" for s in panel_sentences(view))
+    rows = extreme_rows(view.numbers) if view.numbers is not None else []
+    table = sortable_table(EXTREME_COLUMNS, rows, "extremes") if rows else ""
+    head = f"<h3>{escape(EXTREMES_TITLE)}</h3>"
+    return (
+        f'<p class="lead">{escape(LEADS["panel"])}</p><div class="figs">{figures}</div>{text}'
+        + (head + table if table else "")
+    )
+
+
 def files(run: RunFolder, base: Path) -> str:
     """Links to the raw files of the run folder."""
     items = "".join(f'<li><a href="{link(base, f)}">{escape(f)}</a></li>' for f in run.files)
@@ -285,10 +312,19 @@ def render_html(run: RunFolder, drawn: Sequence[Drawn], svgs: dict[str, str], ba
     body["health"] = health_section(run, curves)
     pairs = deep_wide_pairs(run)
     body["diagnostics"] += (deep_wide_table(pairs) if pairs else "") + claims(run)
+    shown: tuple[tuple[str, str], ...] = SECTIONS
+    panel = many_series(
+        run, "".join(figure_block(d, svgs.get(d.slot.name), base) for d in drawn
+                     if d.slot.section == "panel")
+    )  # fmt: skip
+    if panel is not None:
+        body["panel"] = panel
+        at = [k for k, _ in SECTIONS].index("forecasts") + 1
+        shown = (*SECTIONS[:at], PANEL_SECTION, *SECTIONS[at:])
     notes = "".join(f"<p>{escape(p)}</p>" for p in run.problems)
-    toc = "".join(f'<a href="#{k}">{escape(t)}</a>' for k, t in SECTIONS)
+    toc = "".join(f'<a href="#{k}">{escape(t)}</a>' for k, t in shown)
     sections = "".join(
-        f'<section id="{k}"><h2>{escape(t)}</h2>{body[k]}</section>' for k, t in SECTIONS
+        f'<section id="{k}"><h2>{escape(t)}</h2>{body[k]}</section>' for k, t in shown
     )
     title = f"lstmsizer report: {(run.info.get('data') or {}).get('name') or run.path.name}"
     return (

@@ -14,6 +14,13 @@ from lstmsizer.report.facts import (
     setup_facts,
 )
 from lstmsizer.report.health import HEALTH_COLUMNS, health_rows, stability_sentence
+from lstmsizer.report.panel import (
+    EXTREME_COLUMNS,
+    EXTREMES_TITLE,
+    extreme_rows,
+    panel_sentences,
+    panel_view,
+)
 from lstmsizer.report.results import baseline_scores, summary_frame, table
 from lstmsizer.report.slots import Drawn
 from lstmsizer.rundir import RunFolder
@@ -59,6 +66,18 @@ def _health(run: RunFolder) -> list[str]:
     return ["## Training health", table]
 
 
+def _panel(run: RunFolder) -> list[str]:
+    view = panel_view(run)
+    if view is None:
+        return []
+    rows = extreme_rows(view.numbers) if view.numbers is not None else []
+    out = ["## Many series", *panel_sentences(view)]
+    if rows:
+        out += [f"### {EXTREMES_TITLE}"]
+        out.append(md_table(EXTREME_COLUMNS, ([text for text, _ in r] for r in rows)))
+    return out
+
+
 def render_markdown(run: RunFolder, drawn: Sequence[Drawn], base: Path) -> str:
     """The report as Markdown: verdict, code, facts, figures as PNG links, tables.
 
@@ -91,6 +110,7 @@ def render_markdown(run: RunFolder, drawn: Sequence[Drawn], base: Path) -> str:
         else:
             png = quote((base / "plots" / f"{d.slot.name}.png").as_posix())
             out.append(f"### {d.slot.title}\n\n![{d.slot.title}]({png})\n\n{d.slot.caption}")
+    out += _panel(run)
     if run.claims:
         out += ["## Forum claims, measured"]
         out.append(
