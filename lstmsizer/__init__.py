@@ -40,7 +40,7 @@ from lstmsizer.sweepspec import GridSpec, SearchSpec, SweepSpec  # noqa: E402
 
 if TYPE_CHECKING:
     from lstmsizer.datasets import Dataset, load
-    from lstmsizer.evaluation import fit_and_score as fit
+    from lstmsizer.fitting import fit
     from lstmsizer.forecaster import LSTMForecaster
     from lstmsizer.sweeping import SweepResult, sweep
     from lstmsizer.windows import TimeseriesGenerator
@@ -51,7 +51,7 @@ def __getattr__(name: str) -> Any:
     import importlib
 
     if name == "fit":
-        return importlib.import_module("lstmsizer.evaluation").fit_and_score
+        return importlib.import_module("lstmsizer.fitting").fit
     if name in _LAZY:
         return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'lstmsizer' has no attribute {name!r}")

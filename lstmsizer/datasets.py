@@ -22,9 +22,9 @@ from lstmsizer.loading import (
     PARQUET_SUFFIXES,
     Dataset,
     from_array,
-    load,
     validate,
 )
+from lstmsizer.loading import load as load_series
 from lstmsizer.panel import Panel
 from lstmsizer.panelload import NIXTLA, detect_panel, load_panel, panel_from_frame, panel_from_wide
 
@@ -221,7 +221,7 @@ def resolve(
                 data, id_column=id_column, time_column=time_column, column=column, wide=wide,
                 fill=fill,
             )  # fmt: skip
-        return load(data, column, time_column, features, fill)
+        return load_series(data, column, time_column, features, fill)
     if isinstance(data, pd.DataFrame) and detect_panel(data, id_column, wide):
         _no_features(features)
         return panel_from_frame(
@@ -259,3 +259,30 @@ def _no_features(features: Sequence[str]) -> None:
             "features apply to one series; a panel has no extra input columns, got "
             f"{list(features)}"
         )
+
+
+def load(
+    path: str | os.PathLike[str],
+    column: str | None = None,
+    time_column: str | None = None,
+    features: Sequence[str] = (),
+    fill: str | None = None,
+    *,
+    id_column: str | None = None,
+    wide: bool = False,
+) -> Dataset | Panel:
+    """Read one series, or a panel of many, from a CSV or Parquet file.
+
+    A file is a panel with id_column (a long table), with wide (one column per series), or
+    when it has the columns unique_id, ds and y (NeuralForecast's layout); see
+    panelload.load_panel. Otherwise it is one series, read by loading.load with these
+    arguments (see there).
+
+    Raises:
+        DataError: The file cannot be read, or its data break a rule of loading.load or
+            panelload.load_panel; the message names the series and rows.
+    """
+    return resolve(
+        path, column=column, time_column=time_column, features=features, fill=fill,
+        id_column=id_column, wide=wide,
+    )  # fmt: skip

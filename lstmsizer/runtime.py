@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import platform
 from collections.abc import Iterator
 
@@ -48,3 +49,15 @@ def using_threads(threads: int | None) -> Iterator[int]:
 def seed_everything(seed: int) -> None:
     """Seed torch's CPU and CUDA generators, which drive initialisation and dropout."""
     torch.manual_seed(seed)
+
+
+def default_workers() -> int:
+    """One worker per core, each on DEFAULT_THREADS (1) thread.
+
+    Measured on the 2-core CPU (`python bench/threads.py --mode split --cores 2`): two
+    workers of one thread beat one worker of two threads at every size of the default grid,
+    1.3x for the largest (LSTM(443), 2-layer LSTM(256)) and 2.1x for batched LSTM(32); the
+    figures are in config.DEFAULT_THREADS. Not measured on CUDA, where the workers share
+    one GPU.
+    """
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)

@@ -12,7 +12,7 @@ import pytest
 import typer
 from helpers import invoke, invoke_json, numpy_baselines_by_default, numpy_only, run_main
 
-import lstmsizer.evaluation
+import lstmsizer.fitting
 from lstmsizer.cli import app, main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -224,7 +224,7 @@ def test_keyboard_interrupt_exits_130_without_traceback(
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(lstmsizer.evaluation, "fit_and_score", interrupted)
+    monkeypatch.setattr(lstmsizer.fitting, "fit", interrupted)
     code, out, err = run_main(monkeypatch, capsys, "fit", *FAST_SEED)
     assert (code, out, err) == (130, "", "interrupted\n")
 
@@ -233,7 +233,7 @@ def test_unexpected_errors_keep_their_traceback(monkeypatch: pytest.MonkeyPatch)
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(lstmsizer.evaluation, "fit_and_score", broken)
+    monkeypatch.setattr(lstmsizer.fitting, "fit", broken)
     monkeypatch.setattr(sys, "argv", ["lstmsizer", "fit", *FAST_SEED])
     with pytest.raises(RuntimeError, match="a bug"):
         main()
@@ -257,11 +257,11 @@ def test_sigint_exits_130_without_traceback() -> None:
     # a real SIGINT, delivered while the fit command runs
     code = (
         "import os, signal, sys, time\n"
-        "import lstmsizer.evaluation as evaluation\n"
+        "import lstmsizer.fitting as fitting\n"
         "def fit(*args, **kwargs):\n"
         "    os.kill(os.getpid(), signal.SIGINT)\n"
         "    time.sleep(30)\n"
-        "evaluation.fit_and_score = fit\n"
+        "fitting.fit = fit\n"
         "sys.argv = ['lstmsizer', 'fit', '--dataset', 'seed']\n"
         "from lstmsizer.cli import main\n"
         "main()\n"

@@ -81,9 +81,9 @@ def test_an_unknown_name_is_an_attribute_error() -> None:
 
 
 def test_fit_is_the_one_call_behind_the_cli() -> None:
-    from lstmsizer.evaluation import fit_and_score
+    from lstmsizer.fitting import fit
 
-    assert lstmsizer.fit is fit_and_score
+    assert lstmsizer.fit is fit
 
 
 def test_sweep_stays_the_function_however_often_it_is_read() -> None:

@@ -42,6 +42,7 @@ from lstmsizer.config import (
     WindowSpec,
     spec_from,
 )
+from lstmsizer.errors import OptionError
 
 PrecisionOption = Annotated[
     str,
@@ -50,6 +51,13 @@ PrecisionOption = Annotated[
         "device computes bf16 natively and bf16 measured faster at this size "
         "(lstmsizer.precision; on CUDA none is recorded yet), else fp32; bf16 forces it, "
         "emulated and slow without native bf16."
+    ),
+]
+
+SeriesIds = Annotated[
+    str | None,
+    option(
+        "Ids of a panel's series to forecast, comma separated: A,B.", "every series", "--series"
     ),
 ]
 
@@ -100,6 +108,13 @@ class FitOptions:
     threads: Threads = TrainSpec.threads
     precision: PrecisionOption = TrainSpec.precision
     scaling: Annotated[Scaling, option("Scaler fitted on the training part.")] = SplitSpec.scaling
+    id_embedding: Annotated[
+        int,
+        option("Panels: the series id as a learned embedding of this many numbers (0: none)."),
+    ] = ModelSpec.id_embedding
+    drop_short: Annotated[
+        bool, option("Panels: leave out series shorter than lags + horizon, named.", "fail")
+    ] = False
 
     def specs(self, progress: bool | None) -> tuple[WindowSpec, ModelSpec, TrainSpec, SplitSpec]:
         """The four specs fit_and_score takes, each checked as it is made."""
@@ -123,14 +138,26 @@ def fit_command(
     progress: Progress = None,
 ) -> None:
     """Train one configuration and score it against the baselines on held-out data."""
-    from lstmsizer.evaluation import fit_and_score
+    from lstmsizer.evaluation import FitResult
+    from lstmsizer.fitting import fit
 
     window, model, train, split = options.specs(progress)
     series = source.load(data)
     # without a validation part there is nothing to score the baselines on
     baselines: list[Forecaster] | None = None if split.val_fraction > 0 else []
-    result = fit_and_score(series, window, model, train, split, steps=steps, baselines=baselines)
+    result = fit(
+        series, window, model, train, split, steps=steps, baselines=baselines,
+        drop_short=options.drop_short,
+    )  # fmt: skip
     saved = None if save is None else str(result.forecaster.save(save))
+    if not isinstance(result, FitResult):
+        from lstmsizer.cli import panelrender
+
+        if json_output:
+            print_json(panelrender.fit_payload(result, saved, source.fill))
+        else:
+            panelrender.render_fit(result, saved, source.fill)
+        return
     if json_output:
         print_json(_fit_payload(result, saved, source.fill))
         return
@@ -145,13 +172,23 @@ def predict_command(
     *,
     source: DataOptions,
     steps: Steps = None,
+    series_ids: SeriesIds = None,
     json_output: JsonOutput = False,
 ) -> None:
     """Forecast the next values after the end of the data with a saved model."""
+    from lstmsizer.cli.panelrender import predict_panel
     from lstmsizer.forecaster import LSTMForecaster
+    from lstmsizer.panel import Panel
+    from lstmsizer.panelfit import check_model_data
 
     forecaster = LSTMForecaster.load(model)
     series = source.load(data)
+    check_model_data(forecaster, series)
+    if isinstance(series, Panel):
+        predict_panel(model, forecaster, series, steps, series_ids, json_output)
+        return
+    if series_ids is not None:
+        raise OptionError(f"--series applies to a panel model, got --series {series_ids!r}")
     extra = series.features if series.features.shape[1] else None
     forecast = forecaster.forecast(series.values, steps, extra)
     if json_output:
