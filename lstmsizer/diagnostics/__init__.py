@@ -23,8 +23,11 @@ from lstmsizer.diagnostics.memory import (
     width_trend,
 )
 from lstmsizer.diagnostics.model import ModelDiagnostics, diagnose_model
+from lstmsizer.diagnostics.panelrun import ReadOptions
 from lstmsizer.diagnostics.run import (
     DIAGNOSTICS_FILE,
+    PanelBasis,
+    PanelRunDiagnostics,
     RunDiagnostics,
     SizeDiagnostics,
     diagnose_run,
@@ -44,7 +47,10 @@ __all__ = [
     "MemoryResult",
     "MemoryRun",
     "ModelDiagnostics",
+    "PanelBasis",
+    "PanelRunDiagnostics",
     "Probe",
+    "ReadOptions",
     "RunDiagnostics",
     "SizeDiagnostics",
     "covariance_spectrum",

@@ -56,18 +56,19 @@ def unrolled(net: ForecastNet, x: Tensor) -> tuple[Tensor, list[list[Tensor]]]:
     Fused layers return the output sequence as one tensor that the recurrence does not read,
     so a gradient on it misses the path through later steps; here each h_t feeds both the
     next step and the next layer, so its gradient is the total derivative. Eval semantics:
-    no dropout.
+    no dropout. The first layer reads net.inputs(x): with an id embedding, x's values and
+    the embedding of each window's series instead of the id column.
 
     Args:
         net: The network (fused or hand-written layers; the weights are read by name).
-        x: (B, L, F) windows in the net's dtype and device.
+        x: (B, L, F) windows in the net's dtype and device, as the net's forward takes them.
 
     Returns:
         The forecast (B, H, K) and, per layer, L hidden states (B, U), oldest first.
     """
     act = ACTIVATION_FUNCTIONS[net.spec.activation]
     step = _STEPS[net.spec.cell]
-    seq = list(x.unbind(1))  # L x (B, F)
+    seq = list(net.inputs(x).unbind(1))  # (B, L, F) -> L x (B, F_in)
     states: list[list[Tensor]] = []
     for layer in net.recurrent:
         w_ih, w_hh, b_ih, b_hh = (layer.get_parameter(name) for name in _WEIGHTS)
@@ -90,6 +91,9 @@ def _as_net_input(net: ForecastNet, x: Tensor) -> Tensor:
 
 def saliency_by_lag(net: ForecastNet, x: Tensor) -> NDArray[np.float64]:
     """Mean over windows of the norm of d(forecast)/d(input at t - k), for k = 1 .. L.
+
+    A series-id column (a model with an id embedding) is a lookup, not a value the forecast
+    varies with: its gradient is 0, so the norm is that of the other inputs.
 
     Args:
         net: The network.

@@ -41,7 +41,8 @@ class GradientNormLog(Result):
     """Gradient norm of every layer after the last optimizer step of each epoch.
 
     Attributes:
-        layers: Layer names: lstm_1, lstm_2, ..., dense for a ForecastNet.
+        layers: Layer names: lstm_1, lstm_2, ..., dense for a ForecastNet, after embedding
+            when it embeds the series id.
         epochs: Epoch indices recorded.
         norms: Per layer, per epoch: the L2 norm of the layer's parameter gradients (clipped
             ones when the training clips); NaN when the layer had no gradient.
@@ -57,11 +58,15 @@ class GradientNormLog(Result):
 
 
 def named_layers(net: nn.Module) -> list[tuple[str, nn.Module]]:
-    """Keras-style layer names of a ForecastNet; other modules: each module owning parameters."""
+    """Keras-style layer names of a ForecastNet (embedding first when it has an id embedding);
+    other modules: each module owning parameters."""
     recurrent, head = getattr(net, "recurrent", None), getattr(net, "head", None)
     spec = getattr(net, "spec", None)
     if isinstance(recurrent, nn.ModuleList) and isinstance(head, nn.Module) and spec is not None:
         named = [(f"{spec.cell}_{k + 1}", layer) for k, layer in enumerate(recurrent)]
+        embedding = getattr(net, "embedding", None)
+        if isinstance(embedding, nn.Module):
+            named.insert(0, ("embedding", embedding))
         return [*named, ("dense", head)]
     return [
         (name or type(module).__name__, module)

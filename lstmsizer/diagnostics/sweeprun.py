@@ -11,7 +11,10 @@ import numpy as np
 import pandas as pd
 
 from lstmsizer.datasets import Dataset, get, load, resolve
-from lstmsizer.errors import DataError, check_int
+from lstmsizer.diagnostics.panelrun import ReadOptions, panel_last_fold, panel_of_run
+from lstmsizer.errors import DataError, OptionError, check_int
+from lstmsizer.panel import Panel
+from lstmsizer.panelsplits import PanelSplit
 from lstmsizer.rundir import RunFolder, read_run
 from lstmsizer.rundir.files import MODEL_FILE, RECOMMENDATION_FILE, RUNS_FILE
 from lstmsizer.rundir.sweep import ran_every_fold
@@ -57,10 +60,27 @@ class SweepRun:
         return self.folder.recommendation.config
 
     @property
+    def is_panel(self) -> bool:
+        """Whether the sweep ran on a panel (recommendation.json has data.panel)."""
+        return "panel" in (self.info.get("data") or {})
+
+    @property
     def last_fold(self) -> Split:
-        """The sweep's last rolling-origin fold."""
+        """The last rolling-origin fold of a one-series sweep (a panel's: last_split)."""
+        if self.is_panel:
+            raise OptionError(
+                f"last_fold is one series' fold, got the panel run {str(self.path)!r}: "
+                "use last_split(run, panel)"
+            )
         fold, window = self.info["data"]["folds"][-1], self.spec.window
         return Split(int(fold["n"]), int(fold["train_end"]), window.lags, window.horizon)
+
+
+def last_split(run: SweepRun, dataset: Dataset | Panel) -> Split | PanelSplit:
+    """The sweep's last fold: run.last_fold, or for a panel its folds cut again over it."""
+    if isinstance(dataset, Panel):
+        return panel_last_fold(run, dataset)
+    return run.last_fold
 
 
 def sweep_run(run_dir: str | os.PathLike[str]) -> SweepRun:
@@ -88,40 +108,52 @@ def sweep_run(run_dir: str | os.PathLike[str]) -> SweepRun:
     return SweepRun(folder, spec, ran_every_fold(folder.runs, folder.raced))
 
 
-def run_dataset(run: SweepRun, data: Any = None) -> Dataset:
-    """The series a sweep ran on: ``data`` when given, else re-created from the run folder.
+def run_dataset(
+    run: SweepRun, data: Any = None, read: ReadOptions | None = None
+) -> Dataset | Panel:
+    """The series (or panel) a sweep ran on: ``data`` when given, else re-created from the run.
 
     Embedded data sets are read again by name; a synthetic one is drawn with the run's length
     and the generator's default seed (0) and parameters, which is what the CLI uses; a file is
-    read again from its path when it has one numeric column. Any other source needs ``data``.
-    The result is checked against the run: same length and, when model.pt exists, the same
-    scaler as the recommended model's (fitted on the values before the last fold's end).
+    read again from its path when it has one numeric column, or as ``read`` says. Any other
+    source needs ``data``. The result is checked against the run: same length and, when
+    model.pt exists, the same scaler as the recommended model's (fitted on the values before
+    the last fold's end). A panel run gives its Panel (panelrun.panel_of_run), checked for the
+    same values, series ids, folds and per-series scaler.
 
     Args:
         run: The run folder.
-        data: Anything datasets.resolve takes (a Dataset, array, Series, DataFrame or path).
+        data: Anything datasets.resolve takes (a Dataset, Panel, array, Series, DataFrame or
+            path).
+        read: How a file (the run's, or data as a path) is read: the data options the sweep
+            read it with, such as a panel's id column, wide layout and time column.
 
     Raises:
         DataError: When the data cannot be re-created or do not match the run.
     """
+    read = read or ReadOptions()
+    if run.is_panel:
+        return panel_of_run(run, data, read)
     meta = run.info["data"]
     name, source = str(meta.get("name")), str(meta.get("source"))
     hint = "pass the data set the sweep ran on (data=...)"
     if data is not None:
-        dataset = resolve(data)
+        dataset = resolve(data, **read.given())
     elif source == "embedded":
         dataset = get(name)
     elif source == "synthetic":
         dataset = get(name, n=int(meta["length"]))
     elif source not in ("array", "None") and Path(source).is_file():
         try:
-            dataset = load(source)
-        except DataError as exc:
+            dataset = resolve(source, **read.given()) if read.given() else load(source)
+        except (DataError, OptionError) as exc:
             raise DataError(f"cannot re-read {source!r} ({exc}): {hint}") from None
     else:
         raise DataError(
             f"the data of {str(run.path)!r} (source {source!r}) cannot be re-read: {hint}"
         )
+    if isinstance(dataset, Panel):
+        raise DataError(f"data must be the one series the sweep ran on, got a panel: {hint}")
     _check_matches(run, dataset, hint)
     return dataset
 
@@ -141,7 +173,8 @@ def _check_matches(run: SweepRun, dataset: Dataset, hint: str) -> None:
     if saved is None:
         return
     scaler = Scaler.fit(dataset.inputs[: run.last_fold.train_end], run.spec.split.scaling)
-    same = scaler.n_columns == saved.n_columns and np.allclose(
+    same = isinstance(saved, Scaler) and scaler.n_columns == saved.n_columns
+    same = same and np.allclose(
         [scaler.offset_, scaler.scale_], [saved.offset_, saved.scale_], rtol=1e-9, atol=0
     )
     if not same:
@@ -193,6 +226,7 @@ def configuration(run: SweepRun, config_id: str) -> Configuration:
         "activation": str(row.get("activation", spec.model.activation)),
         "dropout": spec.model.dropout,
         "init": spec.model.init,
+        "id_embedding": spec.model.id_embedding,
     }
     trained = run.runs[run.runs["config"] == config_id]
     if "lr" in trained and not trained.empty:  # the rate its runs used, chosen or searched
