@@ -4,7 +4,7 @@ LSTM(1) against linear AR, and the best LSTM against the best baseline on a line
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -19,20 +19,24 @@ from lstmsizer.claims.experiments import (
     epochs_of,
     make_claim,
 )
-from lstmsizer.claims.protocol import paired_change, protocol_fits
+from lstmsizer.claims.panel import linear_unit_runs
+from lstmsizer.claims.protocol import Fitted, paired_change, protocol_fits
 from lstmsizer.claims.result import Claim, figure
 from lstmsizer.datasets import Dataset, get
 from lstmsizer.deepwide import candidates, equal_budget_pairs
 from lstmsizer.diagnostics.depth import depth_pair
 from lstmsizer.intervals import correlation_interval, t_interval
 from lstmsizer.metrics import rmse
+from lstmsizer.panel import Panel
+from lstmsizer.panelsplits import PanelSplit
 from lstmsizer.rundir.sweep import raced_ids, ran_every_fold
 from lstmsizer.rundir.tables import read_cells
 from lstmsizer.sizes import config_label
+from lstmsizer.splits import Split
 from lstmsizer.sweeping import SweepResult, sweep
 
 
-def _small_sweep(ctx: Context, data: Dataset, folder: str, **grid: Any) -> SweepResult:
+def _small_sweep(ctx: Context, data: Dataset | Panel, folder: str, **grid: Any) -> SweepResult:
     spec, out = ctx.spec(**grid), ctx.workdir / folder
     return sweep(data, spec=spec, out=out, workers=1, progress=False, baselines=ctx.baselines)
 
@@ -68,28 +72,24 @@ def stacking_beats_width(ctx: Context) -> Claim:
     tested = f"tested as {deep} vs {wide} at an equal parameter budget"
     if p.deep_units != 128 or p.deep_layers != 3:
         tested += " (scaled down; --full tests 3 x 128 against its equal-budget width)"
+    numbers, tested = ctx.panel_numbers(numbers), ctx.on_panel(tested)
     return make_claim(DEPTH, verdict, numbers, figures, threshold, tested)
 
 
 def one_unit_is_linear(ctx: Context) -> Claim:
     """LSTM(1) against linear AR on the same lags of the target alone, paired over seeds x
-    folds, and how closely their forecasts agree."""
-    y = ctx.dataset.values
-    target_only = dataclasses.replace(ctx.dataset, features=np.empty((len(y), 0)), feature_names=())
+    folds, and how closely their forecasts agree; on a panel one global LSTM(1) against the
+    pooled linear AR, both scored across series."""
     folds = ctx.folds
-    fitted = protocol_fits(ctx.spec(), target_only, folds, 1)
-    rows, ar_rmse, lstm_preds, ar_preds = [], [], [], []
-    for fold, (split, runs) in enumerate(zip(folds, fitted, strict=True)):
-        origins = split.val_origins
-        ar = LinearAR(ctx.lags).fit(y[: split.n], train_end=split.train_end)
-        ar_pred = ar.predict(y, origins)[:, 0]
-        ar_rmse.append({"fold": fold, "rmse": rmse(y[origins], ar_pred)})
-        for row, model in runs:
-            pred = model.predict(y, origins)[:, 0]
-            rows.append({"config": "lstm-u1-l1", "seed": row["seed"], "fold": fold,
-                         "rmse": row["rmse"]})  # fmt: skip
-            lstm_preds.append(pred)
-            ar_preds.append(ar_pred)
+    if isinstance(ctx.dataset, Panel):
+        panel_folds = cast(list[PanelSplit], folds)
+        fitted = protocol_fits(ctx.spec(), ctx.dataset, panel_folds, 1)
+        scaling = ctx.spec().split.scaling
+        found = linear_unit_runs(ctx.dataset, panel_folds, fitted, ctx.lags, scaling)
+    else:
+        fitted = protocol_fits(ctx.spec(), _target_only(ctx.dataset), folds, 1)
+        found = _series_runs(ctx.dataset.values, cast(list[Split], folds), fitted, ctx.lags)
+    rows, ar_rmse, lstm_preds, ar_preds = found
     runs_frame, ar_frame = pd.DataFrame(rows), pd.DataFrame(ar_rmse)
     change = paired_change(runs_frame, "lstm-u1-l1", ar_frame, ("fold",))
     pooled = correlation_interval(
@@ -111,7 +111,37 @@ def one_unit_is_linear(ctx: Context) -> Claim:
         "forecast correlation": figure(pooled),
     }
     threshold = f"{rules.LINEAR_NEEDS.says} {rules.LINEAR_CORRELATION.says}"
-    return make_claim(LINEAR_UNIT, verdict, numbers, figures, threshold)
+    tested = ctx.on_panel("against the pooled linear AR" if ctx.panel is not None else "")
+    return make_claim(LINEAR_UNIT, verdict, ctx.panel_numbers(numbers), figures, threshold, tested)
+
+
+def _target_only(dataset: Dataset) -> Dataset:
+    """The series without its extra input columns: LinearAR reads the target alone."""
+    n = len(dataset.values)
+    return dataclasses.replace(dataset, features=np.empty((n, 0)), feature_names=())
+
+
+def _series_runs(
+    y: np.ndarray, folds: list[Split], fitted: list[Fitted], lags: int
+) -> tuple[list[dict[str, object]], list[dict[str, object]], list[Any], list[Any]]:
+    """LSTM(1)'s rows and linear AR's per fold on one series, with their first-step forecasts
+    per run (as panel.linear_unit_runs on a panel)."""
+    rows: list[dict[str, object]] = []
+    ar_rmse: list[dict[str, object]] = []
+    lstm_preds: list[Any] = []
+    ar_preds: list[Any] = []
+    for fold, (split, runs) in enumerate(zip(folds, fitted, strict=True)):
+        origins = split.val_origins
+        ar = LinearAR(lags).fit(y[: split.n], train_end=split.train_end)
+        ar_pred = ar.predict(y, origins)[:, 0]
+        ar_rmse.append({"fold": fold, "rmse": rmse(y[origins], ar_pred)})
+        for row, model in runs:
+            pred = model.predict(y, origins)[:, 0]
+            rows.append({"config": "lstm-u1-l1", "seed": row["seed"], "fold": fold,
+                         "rmse": row["rmse"]})  # fmt: skip
+            lstm_preds.append(pred)
+            ar_preds.append(ar_pred)
+    return rows, ar_rmse, lstm_preds, ar_preds
 
 
 def linear_series_needs_no_lstm(ctx: Context) -> Claim:
@@ -140,4 +170,5 @@ def linear_series_needs_no_lstm(ctx: Context) -> Claim:
         "n": s.linear_n,
     }
     figures = {f"RMSE change of {label} over {baseline['model']}": figure(change, "%")}
-    return make_claim(LINEAR_SERIES, verdict, numbers, figures, rules.NO_LSTM_NEEDS.says)
+    tested = ctx.off_panel("", "a synthetic linear AR series")
+    return make_claim(LINEAR_SERIES, verdict, numbers, figures, rules.NO_LSTM_NEEDS.says, tested)

@@ -13,6 +13,7 @@ from numpy.typing import NDArray
 
 from lstmsizer.baselines import BaselineFactory
 from lstmsizer.claims import rules
+from lstmsizer.claims.panel import SCORED, panel_gradients
 from lstmsizer.claims.protocol import protocol_fits, rmse_of
 from lstmsizer.claims.result import FULL, Claim, Settings, figure
 from lstmsizer.claims.timing import PRECISE, PairTiming, time_pairs
@@ -28,6 +29,8 @@ from lstmsizer.intervals import (
     ratio_interval,
     widen_ratio,
 )
+from lstmsizer.panel import Panel
+from lstmsizer.panelsplits import PanelSplit, panel_folds
 from lstmsizer.rundir.convert import plain
 from lstmsizer.runtime import resolve_device
 from lstmsizer.splits import Split, rolling_origin_folds, train_val_split
@@ -48,34 +51,68 @@ LINEAR_SERIES = "a linear series needs no LSTM"
 class Context:
     """What every experiment reads: the data, the window, the seed, the sizes, a work folder."""
 
-    dataset: Dataset
+    dataset: Dataset | Panel
     lags: int
     seed: int
     settings: Settings
     workdir: Path
     baselines: BaselineFactory | None = None  # scored by the sweeps; None: the default ones
+    align: str = FoldSpec.align  # how a panel's folds are cut (panelsplits.panel_folds)
 
     @property
-    def split(self) -> Split:
-        """The last VAL_FRACTION of the data held out, as `lstmsizer fit` does."""
+    def panel(self) -> Panel | None:
+        """The data when they are a panel, else None."""
+        return self.dataset if isinstance(self.dataset, Panel) else None
+
+    @property
+    def split(self) -> Split | PanelSplit:
+        """The last VAL_FRACTION of the data held out, as `lstmsizer fit` does; on a panel the
+        last of the sweep's folds, where a series too short for it sits out."""
+        if isinstance(self.dataset, Panel):
+            return self.folds[-1]
         return train_val_split(len(self.dataset), WindowSpec(self.lags), VAL_FRACTION)
 
     @property
-    def folds(self) -> list[Split]:
-        """The sweep's rolling-origin folds over the data (the final test share left out)."""
-        window, n = WindowSpec(self.lags), len(self.dataset)
-        return rolling_origin_folds(n, window, self.settings.folds, SWEEP_TEST_FRACTION)[0]
+    def folds(self) -> list[Split] | list[PanelSplit]:
+        """The sweep's rolling-origin folds over the data (the final test share left out);
+        on a panel, panel_folds cut as align says."""
+        window, folds = WindowSpec(self.lags), self.settings.folds
+        if isinstance(self.dataset, Panel):
+            return panel_folds(self.dataset, window, folds, SWEEP_TEST_FRACTION, self.align)[0]
+        return rolling_origin_folds(len(self.dataset), window, folds, SWEEP_TEST_FRACTION)[0]
 
     def spec(self, **changes: Any) -> SweepSpec:
         """The sweep settings every training of the claims follows (protocol, lr auto)."""
         s = self.settings
         base = SweepSpec().replace(lags=self.lags, seeds=s.seeds, folds=s.folds, epochs=s.epochs)
+        if self.panel is not None:
+            base = base.replace(align=self.align)
         return base.replace(seed=self.seed, **changes)
 
     @property
     def features(self) -> NDArray[np.float64] | None:
-        """The extra input columns, or None for a univariate series."""
+        """The extra input columns, or None for a univariate series (and a panel)."""
         return self.dataset.features if self.dataset.features.shape[1] else None
+
+    def on_panel(self, tested: str) -> str:
+        """A claim's tested note, plus that it trained one global model over the panel."""
+        if self.panel is None:
+            return tested
+        note = f"one global model over {self.panel.n_series} series, RMSE across series"
+        return f"{tested}; {note}" if tested else note
+
+    def off_panel(self, tested: str, data: str) -> str:
+        """A claim's tested note, plus that on a panel it ran on `data` instead."""
+        if self.panel is None:
+            return tested
+        note = f"on {data}, not on the panel"
+        return f"{tested}; {note}" if tested else note
+
+    def panel_numbers(self, numbers: dict[str, Any]) -> dict[str, Any]:
+        """A claim's numbers, plus the panel they were measured on (unchanged for a series)."""
+        if self.panel is None:
+            return numbers
+        return {**numbers, "panel": {"series": self.panel.n_series, "scored": SCORED}}
 
 
 def make_claim(
@@ -129,6 +166,7 @@ def more_units_for_longer_windows(ctx: Context) -> Claim:
     numbers = {k: getattr(found, k) for k in (*keep, "target_rmse", "n", "seeds")}
     numbers["rmse"] = [[r.d, r.units, r.seed, r.rmse] for r in found.runs]
     tested = _scaled(f"delays 1 to {max(s.memory_delays)}", "delays up to 8, more seeds", ctx)
+    tested = ctx.off_panel(tested, "synthetic delay-task series")
     figures = {"Spearman correlation": figure(rho)}
     return make_claim(MEMORY, verdict, numbers, figures, rules.MEMORY_NEEDS.says, tested)
 
@@ -206,15 +244,13 @@ def _stopped(found: PairTiming) -> str:
 def wide_layers_make_gradients_vanish(ctx: Context) -> Claim:
     """Oldest/newest input saliency of a wide LSTM over a narrow one, per seed: at
     initialisation over many seeds, and trained under the sweep's protocol."""
-    s, split, X, y = ctx.settings, ctx.split, ctx.features, ctx.dataset.values
+    s, split = ctx.settings, ctx.split
     fitted = {u: protocol_fits(ctx.spec(), ctx.dataset, [split], u)[0] for u in s.gradient_units}
     narrow, wide = s.gradient_units
     seeds = range(ctx.seed, ctx.seed + s.gradient_init_seeds)
-    init = {u: [_init_ratio(fitted[u][0][1], k, y, split, X) for k in seeds] for u in fitted}
-    trained = {
-        u: [model_gradients(Probe(m, y, split.val_origins, X)).saliency_ratio for _, m in fitted[u]]
-        for u in fitted
-    }
+    origins = split.val_origins
+    init = {u: [_init_ratio(fitted[u][0][1], k, ctx, origins) for k in seeds] for u in fitted}
+    trained = {u: [_saliency_ratio(m, ctx, origins) for _, m in fitted[u]] for u in fitted}
     at_init = ratio_interval(np.log(np.divide(init[wide], init[narrow])))
     after = ratio_interval(np.log(np.divide(trained[wide], trained[narrow])))
     verdict = rules.gradients_verdict(narrow, wide, at_init, after)
@@ -222,17 +258,28 @@ def wide_layers_make_gradients_vanish(ctx: Context) -> Claim:
     numbers["lr"] = {u: fitted[u][0][1].train.lr for u in fitted}
     numbers["epochs"] = {u: [epochs_of(m) for _, m in fitted[u]] for u in fitted}
     figures = {"at init": figure(at_init, "x"), "trained": figure(after, "x")}
-    tested = _scaled(f"{wide} units against {narrow}", "256 units against 4", ctx)
+    tested = ctx.on_panel(_scaled(f"{wide} units against {narrow}", "256 units against 4", ctx))
+    numbers = ctx.panel_numbers(numbers)
     return make_claim(GRADIENTS, verdict, numbers, figures, rules.GRADIENTS_NEED.says, tested)
 
 
+def _saliency_ratio(
+    model: LSTMForecaster, ctx: Context, origins: NDArray[np.int64], at_init: bool = False
+) -> float:
+    """Oldest/newest input saliency of a fitted model on the windows before origins."""
+    if isinstance(ctx.dataset, Panel):
+        return panel_gradients(model, ctx.dataset, origins, at_init=at_init).saliency_ratio
+    probe = Probe(model, ctx.dataset.values, origins, ctx.features)
+    return model_gradients(probe, at_init=at_init).saliency_ratio
+
+
 def _init_ratio(
-    model: LSTMForecaster, seed: int, y: NDArray[np.float64], split: Split, X: Any
+    model: LSTMForecaster, seed: int, ctx: Context, origins: NDArray[np.int64]
 ) -> float:
     """Saliency ratio of the weights seed would initialise (the fitted scaler, no training)."""
     twin = copy.copy(model)
     twin.train = dataclasses.replace(model.train, seed=seed)
-    return model_gradients(Probe(twin, y, split.val_origins, X), at_init=True).saliency_ratio
+    return _saliency_ratio(twin, ctx, origins, at_init=True)
 
 
 def epochs_of(model: LSTMForecaster) -> int:

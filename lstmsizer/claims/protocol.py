@@ -11,6 +11,8 @@ from lstmsizer.config import ModelSpec
 from lstmsizer.datasets import Dataset
 from lstmsizer.forecaster import LSTMForecaster
 from lstmsizer.intervals import Interval, t_interval
+from lstmsizer.panel import Panel
+from lstmsizer.panelsplits import PanelSplit
 from lstmsizer.splits import Split
 from lstmsizer.sweeping.plan import Configuration, SweepSpec
 from lstmsizer.sweeping.runs import candidate_rates, runs_at_best_rate
@@ -20,13 +22,18 @@ Fitted = list[tuple[dict[str, object], LSTMForecaster]]
 
 
 def protocol_fits(
-    spec: SweepSpec, dataset: Dataset, splits: Sequence[Split], units: int, layers: int = 1
+    spec: SweepSpec,
+    dataset: Dataset | Panel,
+    splits: Sequence[Split | PanelSplit],
+    units: int,
+    layers: int = 1,
 ) -> list[Fitted]:
     """Every seed of LSTM(units) on every split, exactly as a sweep trains a configuration.
 
     Early stopping on a block carved from each training part, lr cuts, restarts, and under
     lr "auto" the rate chosen on the first split among LR_CANDIDATES by the mean loss on the
-    stopping blocks (sweep.runs.choose_rate); the other splits train at that rate.
+    stopping blocks (sweep.runs.choose_rate); the other splits train at that rate. On a
+    panel each run is one global model over the series, its rmse scored across series.
 
     Returns:
         Per split, the seeds' (row, model) pairs; each row has the run's validation rmse.

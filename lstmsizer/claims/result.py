@@ -133,6 +133,9 @@ class ClaimsResult(Result):
         seconds: Wall time of the whole check.
         environment: lstmsizer, torch and python versions, CPU and GPU.
         settings: The experiment sizes used.
+        panel: For a panel, its record (claims.panel.describe: series, values, shortest and
+            longest series, align, description); None for one series, and then left out of
+            to_dict(). Each claim measured on the panel has numbers["panel"] with its series.
     """
 
     dataset: str
@@ -143,14 +146,32 @@ class ClaimsResult(Result):
     seconds: float
     environment: dict[str, Any]
     settings: Settings
+    panel: dict[str, Any] | None = None
+
+    @property
+    def series(self) -> int | None:
+        """Number of series of a panel; None for one series."""
+        return None if self.panel is None else int(self.panel["series"])
+
+    def to_dict(self) -> dict[str, Any]:
+        """claims.json: every field as plain values; ``panel`` only for a panel."""
+        payload = super().to_dict()
+        if self.panel is None:
+            payload.pop("panel")
+        return payload
 
     @property
     def table(self) -> pd.DataFrame:
         """One row per claim: claim, tested, verdict, figure (with its interval), threshold,
-        evidence, seconds."""
+        evidence, seconds; for a panel also series, the series the claim was measured on
+        (None for one measured on synthetic data or on timings alone)."""
         columns = ["claim", "tested", "verdict", "figure", "threshold", "evidence", "seconds"]
         rows = [
             (c.claim, c.tested, c.verdict, c.figure, c.threshold, c.evidence, c.seconds)
             for c in self.claims
         ]
-        return pd.DataFrame(rows, columns=columns)
+        table = pd.DataFrame(rows, columns=columns)
+        if self.panel is not None:
+            measured = [c.numbers.get("panel", {}).get("series") for c in self.claims]
+            table["series"] = pd.Series(measured, dtype="Int64")
+        return table

@@ -13,13 +13,17 @@ from typing import Any
 from lstmsizer.baselines import BaselineFactory, check_factory
 from lstmsizer.claims import comparisons as cmp
 from lstmsizer.claims import experiments as ex
+from lstmsizer.claims.panel import describe
 from lstmsizer.claims.result import FULL, QUICK, Claim, ClaimsResult, Settings
-from lstmsizer.config import WindowSpec
+from lstmsizer.config import ALIGNS, WindowSpec
 from lstmsizer.datasets import Dataset, resolve
 from lstmsizer.environment import environment
-from lstmsizer.errors import check_int
+from lstmsizer.errors import OptionError, check_choice, check_int
+from lstmsizer.panel import Panel
+from lstmsizer.panelsplits import panel_folds
 from lstmsizer.progress import progress_bar
 from lstmsizer.splits import rolling_origin_folds, train_val_split
+from lstmsizer.sweepspec import FoldSpec
 
 EXPERIMENTS: tuple[tuple[str, Callable[[ex.Context], Claim]], ...] = (
     (ex.MEMORY, ex.more_units_for_longer_windows),
@@ -41,6 +45,10 @@ def run_claims(
     workdir: str | Path | None = None,
     settings: Settings | None = None,
     baselines: BaselineFactory | None = None,
+    id_column: str | None = None,
+    wide: bool = False,
+    align: str = FoldSpec.align,
+    drop_short: bool = False,
 ) -> ClaimsResult:
     """Check the forum claims about LSTM sizes with small experiments, on this data and machine.
 
@@ -53,8 +61,15 @@ def run_claims(
     each claim returns "supported", "not supported" or "cannot tell" (the interval straddles
     the threshold the claim needs) by the rules of claims.rules.
 
+    On a panel the claims that train on the data (gradients, deep vs wide, one unit) train
+    one global model over every series (LSTMForecaster.fit_panel on the sweep's panel folds,
+    the deep-vs-wide sweep through lstmsizer.sweep) and score it across series, as a panel
+    sweep does (panelscores.across_series); one unit is compared with the pooled linear AR.
+    The delay task and the linear series are synthetic single series either way.
+
     Args:
-        dataset: A Dataset or anything datasets.resolve takes; None is the sunspots data.
+        dataset: A Dataset, a Panel or anything datasets.resolve takes (a long table with
+            unique_id, ds and y is a panel); None is the sunspots data.
         lags: Window length of the experiments on the data and of the speed measurement.
         seed: Seed of every training and every synthetic series.
         quick: QUICK settings (a few minutes) or FULL ones (the claims at their own sizes).
@@ -64,19 +79,27 @@ def run_claims(
         settings: Experiment sizes that replace the QUICK or FULL preset.
         baselines: Factory of the baselines the two small sweeps score, as for
             lstmsizer.sweep; None is default_baselines.
+        id_column: Series id column of a long table or file: the data are a panel.
+        wide: The table or file is a panel with one column per series.
+        align: A panel's folds: "time" cuts every series at common time points, "end" at
+            the same distance from each series' end (panelsplits.panel_folds).
+        drop_short: Leave out a panel's series shorter than lags + horizon (the panel's
+            description names them) instead of failing, as lstmsizer.sweep does.
 
     Returns:
         The ClaimsResult; ``to_dict()`` is what claims.json holds.
 
     Raises:
-        DataError: The data are too short for the lags and the folds.
+        DataError: The data are too short for the lags and the folds (on a panel, the
+            message names the shortest series or the calendar).
         OptionError: An argument is out of range.
     """
     chosen = settings or (QUICK if quick else FULL)
-    data = _checked_data(dataset, lags, seed, chosen)
+    data = resolve(dataset, id_column=id_column, wide=wide)
+    data = _checked_data(data, lags, seed, chosen, align, drop_short)
     start = time.perf_counter()
     with _folder(workdir) as folder:
-        ctx = ex.Context(data, lags, seed, chosen, folder, baselines)
+        ctx = ex.Context(data, lags, seed, chosen, folder, baselines, align)
         check_factory(baselines, lags, ctx.spec().window.horizon)  # as the sweeps will, now
         claims = _run_experiments(ctx, progress)
     return ClaimsResult(
@@ -88,16 +111,34 @@ def run_claims(
         seconds=time.perf_counter() - start,
         environment=environment(),
         settings=chosen,
+        panel=None if ctx.panel is None else describe(ctx.panel, align),
     )
 
 
-def _checked_data(dataset: Any, lags: int, seed: int, settings: Settings) -> Dataset:
+def _checked_data(
+    data: Dataset | Panel,
+    lags: int,
+    seed: int,
+    settings: Settings,
+    align: str,
+    drop_short: bool = False,
+) -> Dataset | Panel:
     """The data, once the options and its length suit every experiment: a mistake fails here,
-    before a minute of work."""
+    before a minute of work. A panel needs a window in every series (or drop_short) and the
+    sweep's folds, cut as align says."""
     check_int("lags", lags)
     check_int("seed", seed, minimum=0)
-    data = dataset if isinstance(dataset, Dataset) else resolve(dataset)
+    check_choice("align", align, ALIGNS)
     window = WindowSpec(lags)
+    if isinstance(data, Panel):
+        if drop_short:
+            data = data.check_window(lags, window.horizon, drop_short=True)
+        else:
+            data.check_window(lags, window.horizon)  # as the sweeps will check it
+        panel_folds(data, window, settings.folds, ex.SWEEP_TEST_FRACTION, align)
+        return data
+    if drop_short:
+        raise OptionError(f"drop_short applies to a panel, got it for the one series {data.name!r}")
     train_val_split(len(data), window, ex.VAL_FRACTION)
     rolling_origin_folds(len(data), window, settings.folds, ex.SWEEP_TEST_FRACTION)
     return data

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Literal, cast
 
 import typer
 
@@ -22,7 +22,7 @@ from lstmsizer.cli.options import (
 from lstmsizer.cli.render import print_json, table, write_json
 from lstmsizer.config import DEFAULT_LAGS, SplitSpec
 from lstmsizer.errors import OptionError
-from lstmsizer.sweepspec import SweepSpec
+from lstmsizer.sweepspec import FoldSpec, SweepSpec
 
 if TYPE_CHECKING:
     from lstmsizer.claims import ClaimsResult
@@ -45,6 +45,16 @@ def claims_command(
         ),
     ] = True,
     seed: Annotated[int, option("Seed of every training and synthetic series.")] = SweepSpec.seed,
+    align: Annotated[
+        Literal["time", "end"],
+        option(
+            "Panels: cut every series' folds at common time points (time), or at the same "
+            "distance from each series' end (end)."
+        ),
+    ] = cast(Literal["time", "end"], FoldSpec.align),
+    drop_short: Annotated[
+        bool, option("Panels: leave out series shorter than lags + horizon, named.", "fail")
+    ] = False,
     json_output: JsonOutput = False,
     out: Annotated[
         str | None,
@@ -59,7 +69,15 @@ def claims_command(
     from lstmsizer.claims import CLAIMS_FILE, run_claims
 
     series = source.load(data)
-    result = run_claims(series, lags=lags, seed=seed, quick=quick, progress=progress)
+    result = run_claims(
+        series,
+        lags=lags,
+        seed=seed,
+        quick=quick,
+        progress=progress,
+        align=align,
+        drop_short=drop_short,
+    )
     payload = result.to_dict()
     written = None
     if out is not None:
@@ -122,16 +140,21 @@ def diagnose_command(
 def _diagnose_run(
     path: str | None, source: DataOptions, sizes: int | None, progress: bool | None
 ) -> RunDiagnostics:
-    from lstmsizer.diagnostics import diagnose_run
+    from lstmsizer.diagnostics import ReadOptions, diagnose_run
 
     if path is None:
         raise OptionError("diagnose needs RUN_DIR (a sweep's run folder) or --model FILE")
-    named = source.given()
+    named = [given for given in source.given() if given in ("--dataset", "--features")]
     if named:
         raise OptionError(
-            f"{', '.join(named)}: data options apply only with --model, not with RUN_DIR {path!r}"
+            f"{', '.join(named)}: with RUN_DIR {path!r} its own data are read again; only "
+            "--id-column, --wide, --time-column, --column and --fill apply, saying how its "
+            "file is read"
         )
-    return diagnose_run(path, sizes=3 if sizes is None else sizes, progress=progress)
+    read = ReadOptions(
+        source.id_column, source.wide, source.time_column, source.column, source.fill
+    )
+    return diagnose_run(path, sizes=3 if sizes is None else sizes, progress=progress, read=read)
 
 
 def _diagnose_model(
@@ -139,6 +162,8 @@ def _diagnose_model(
 ) -> ModelDiagnostics:
     from lstmsizer.diagnostics import Probe, diagnose_model
     from lstmsizer.forecaster import LSTMForecaster
+    from lstmsizer.panel import Panel
+    from lstmsizer.panelsplits import panel_train_val_split
     from lstmsizer.splits import train_val_split
 
     ok = 0 < val_fraction < 1
@@ -146,6 +171,9 @@ def _diagnose_model(
         raise OptionError(f"val_fraction must be in (0, 1) to diagnose, got {val_fraction!r}")
     forecaster = LSTMForecaster.load(model)
     series = source.load(data)
+    if isinstance(series, Panel):  # every series' last share, windows inside each series
+        split = panel_train_val_split(series, forecaster.window, val_fraction)
+        return diagnose_model(Probe(forecaster, series, split.val_origins), at_init=True)
     origins = train_val_split(len(series), forecaster.window, val_fraction).val_origins
     X = series.features if series.features.shape[1] else None
     return diagnose_model(Probe(forecaster, series.values, origins, X), at_init=True)
@@ -160,7 +188,10 @@ def _render_claims(result: ClaimsResult, written: str | None) -> None:
         (c.claim + (f" ({c.tested})" if c.tested else ""), c.verdict, c.figure, c.threshold)
         for c in result.claims
     )
-    title = f"Forum claims, measured on {result.dataset} ({result.lags} lags, seed {result.seed})"
+    many = "" if result.series is None else f"{result.series} series, "
+    title = (
+        f"Forum claims, measured on {result.dataset} ({many}{result.lags} lags, seed {result.seed})"
+    )
     head = ("claim", "verdict", "figure and its interval", "the claim needs")
     console.print(table(title, head, rows))
     for c in result.claims:
@@ -188,6 +219,15 @@ def _render_run(found: RunDiagnostics) -> None:
         used = (str(d.ablation.units), str(d.ablation.used))
         rows.append((name, *used, *numbers, _g(d.gradients.saliency_ratio)))
     title = f"{found.dataset}: sizes retrained on the last fold ({found.train_end} values)"
+    from lstmsizer.diagnostics import PanelRunDiagnostics
+
+    panel = found.panel if isinstance(found, PanelRunDiagnostics) else None
+    if panel is not None:
+        title = (
+            f"{found.dataset}: one global model per size, retrained on the last fold "
+            f"({panel.active} of {panel.series} series, {panel.train_values:,} training values, "
+            f"{panel.windows:,} validation windows)"
+        )
     sizes = table(title, head, rows, *head[1:])
     sizes.columns[0].no_wrap = True  # narrow terminals wrap the headers, not the ids
     console.print(sizes)
@@ -196,6 +236,8 @@ def _render_run(found: RunDiagnostics) -> None:
         "ratio, the dimensions the state uses; grad: input saliency, oldest over newest lag.",
         markup=False,
     )
+    if panel is not None:
+        console.print(f"Panel: {panel.basis}.", markup=False, soft_wrap=True)
     for size in found.sizes:
         statement = f"{size.diagnostics.model}: {size.diagnostics.ablation.statement}."
         console.print(statement, markup=False)
