@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -125,21 +126,50 @@ class Panel:
             source=self.source,
         )
 
-    def check_window(self, lags: int, horizon: int) -> None:
+    def check_window(self, lags: int, horizon: int, *, drop_short: bool = False) -> Panel:
         """Every series must hold at least one window of lags + horizon values.
 
+        Args:
+            drop_short: Leave the shorter series out instead of failing; the description
+                then says which and how many.
+
+        Returns:
+            This panel, or the panel without its short series.
+
         Raises:
-            DataError: Naming the shortest series, its length, and how many are too short.
+            DataError: Naming the shortest series, its length, and how many are too short;
+                also with drop_short when no series is long enough.
         """
         need = lags + horizon
-        short = np.flatnonzero(self.lengths < need)
-        if short.size:
-            worst = int(short[np.argmin(self.lengths[short])])
-            raise DataError(
-                f"{short.size} of {self.n_series} series of {self.name} are shorter than "
-                f"lags + horizon = {need}: series {self.ids[worst]!r} has "
-                f"{int(self.lengths[worst])} values"
-            )
+        short = self.lengths < need
+        if not short.any():
+            return self
+        worst = int(np.flatnonzero(short)[np.argmin(self.lengths[short])])
+        found = (
+            f"{int(short.sum())} of {self.n_series} series of {self.name} are shorter than "
+            f"lags + horizon = {need}: series {self.ids[worst]!r} has "
+            f"{int(self.lengths[worst])} values"
+        )
+        if not drop_short or short.all():
+            hint = "" if drop_short else "; drop_short (--drop-short) leaves them out"
+            raise DataError(found + hint)
+        return self.without(short, f"shorter than lags + horizon = {need}")
+
+    def without(self, drop: NDArray[np.bool_], why: str) -> Panel:
+        """The panel without the series where drop is True, said in its description."""
+        keep = ~np.asarray(drop, dtype=bool)
+        rows = np.repeat(keep, self.lengths)
+        gone = [i for i, k in zip(self.ids, keep, strict=True) if not k]
+        shown = ", ".join(gone[:5]) + (", ..." if len(gone) > 5 else "")
+        return dataclasses.replace(
+            self,
+            ids=tuple(i for i, k in zip(self.ids, keep, strict=True) if k),
+            starts=np.concatenate(([0], np.cumsum(self.lengths[keep]))).astype(np.int64),
+            values=self.values[rows],
+            time=None if self.time is None else self.time[rows],
+            filled={i: n for i, n in self.filled.items() if i not in set(gone)},
+            description=f"{self.description} ({len(gone)} series {why} left out: {shown})",
+        )
 
     def to_frame(self) -> pd.DataFrame:
         """The long table: unique_id, ds (time, or the position in the series), y."""

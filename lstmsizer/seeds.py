@@ -222,6 +222,7 @@ def _member(
     train = dataclasses.replace(template.train, seed=seed, lr=lr)
     one = LSTMForecaster(template.window, template.model, train, template.scaling)
     one.scaler_, one.n_features_ = template.scaler_, template.n_features_
+    one.n_ids_, one.ids_ = template.n_ids_, template.ids_
     one.stop_block_ = template.stop_block_
     one.net_, one.history_ = net.member(m), history
     if history.stuck and train.restarts > 0:

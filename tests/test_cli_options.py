@@ -49,15 +49,16 @@ def test_data_options_name_the_options_given() -> None:
 
 
 def test_option_groups_become_options_where_the_group_stands() -> None:
-    data = ["data", "dataset", "column", "time_column", "features", "fill"]
-    assert _options("predict") == ["model", *data, "steps", "json_output"]
+    data = ["data", "dataset", "column", "time_column", "features", "fill", "id_column", "wide"]
+    assert _options("predict") == ["model", *data, "steps", "series_ids", "json_output"]
     assert _options("sweep") == [
         *data, "lags", "horizon", "units", "layers", "cell", "activation", "seeds", "folds",
-        "test", "epochs", "patience", "min_epochs", "lr_patience", "stop_fraction", "restarts",
-        "batch_size", "lr", "precision", "batching", "dropout", "search", "trials", "race",
-        "seed", "storage", "study", "workers", "out", "json_output", "progress",
+        "test", "align", "epochs", "patience", "min_epochs", "lr_patience", "stop_fraction",
+        "restarts", "batch_size", "lr", "precision", "batching", "dropout", "id_embedding",
+        "drop_short", "search", "trials", "race", "seed", "storage", "study", "workers", "out",
+        "json_output", "progress",
     ]  # fmt: skip
-    assert _options("diagnose")[:8] == ["path", "model", *data[1:], "val_fraction"]
+    assert _options("diagnose")[:10] == ["path", "model", *data[1:], "val_fraction"]
 
 
 def test_the_help_lists_the_commands_in_their_order() -> None:

@@ -115,6 +115,16 @@ class SweepOptions:
         ),
     ] = ProtocolSpec.batching
     dropout: Dropout = LayerSpec.dropout
+    id_embedding: Annotated[
+        int,
+        option(
+            "Panels: give the model each window's series id as a learned embedding of this "
+            "many numbers (0: none); `lstmsizer explain` shows the parameters it adds."
+        ),
+    ] = LayerSpec.id_embedding
+    drop_short: Annotated[
+        bool, option("Panels: leave out series shorter than lags + horizon, named.", "fail")
+    ] = False
     search: Annotated[
         Literal["grid", "tpe"],
         option("grid: every configuration; tpe: Optuna's TPE over a wider space."),
@@ -136,7 +146,7 @@ class SweepOptions:
         units, layers = ints("units", self.units), ints("layers", self.layers)
         grid = GridSpec(units, layers, cells, race=self.race)
         tpe = SearchSpec(self.trials, cells)
-        model = LayerSpec(self.activation, self.dropout)
+        model = LayerSpec(self.activation, self.dropout, id_embedding=self.id_embedding)
         # 0 on the command line turns a patience off, which ProtocolSpec says with None
         off = {"patience": self.patience or None, "lr_patience": self.lr_patience or None}
         train = spec_from(ProtocolSpec, self, **off, lr=learning_rate(self.lr))
@@ -183,7 +193,14 @@ def sweep_command(
     spec = options.spec()
     series = source.load(data)
     result = sweep(
-        series, spec, out=out, storage=storage, study=study, workers=workers, progress=progress
+        series,
+        spec,
+        out=out,
+        storage=storage,
+        study=study,
+        workers=workers,
+        progress=progress,
+        drop_short=options.drop_short,
     )
     from lstmsizer.report import build_report
 

@@ -22,6 +22,7 @@ from lstmsizer.panelsplits import PanelSplit
 from lstmsizer.panelwindows import stop_origins
 from lstmsizer.progress import Ticker, progress_bar
 from lstmsizer.rundir.files import RECOMMENDATION_FILE, STUDY_FILE
+from lstmsizer.runtime import default_workers
 from lstmsizer.splits import Split
 from lstmsizer.sweeping.engine import Job, finished, run, sweep_done, total
 from lstmsizer.sweeping.plan import check_configurations, configurations
@@ -63,6 +64,9 @@ def sweep(
     workers: int | None = None,
     progress: bool | None = None,
     baselines: BaselineFactory | None = None,
+    id_column: str | None = None,
+    wide: bool = False,
+    drop_short: bool = False,
     **options: Any,
 ) -> SweepResult:
     """How many units? Train every configuration over seeds x folds and recommend one.
@@ -88,6 +92,12 @@ def sweep(
             each fold and the test share; None is default_baselines. It goes to the
             worker processes with the sweep, so it must pickle: a module-level function
             does, a lambda does not (see lstmsizer.baselines.BaselineFactory).
+        id_column: The series id column of a long DataFrame or file: data is a panel of many
+            series and one global model is sized over all of them. A table with columns
+            unique_id, ds and y is read as a panel without it.
+        wide: data is a panel with one column per series.
+        drop_short: Leave out a panel's series shorter than lags + horizon (the panel's
+            description names them) instead of failing.
         **options: Settings changed in spec by name, as SweepSpec.replace: lags=6, units=(4,).
 
     Returns:
@@ -99,7 +109,19 @@ def sweep(
         DataError: The data cannot be used, or is too short for the folds.
     """
     spec = (spec or SweepSpec()).replace(**options) if options else spec or SweepSpec()
-    dataset = data if isinstance(data, (Dataset, Panel)) else resolve(data)
+    dataset = (
+        data
+        if isinstance(data, (Dataset, Panel))
+        else resolve(data, id_column=id_column, wide=wide)
+    )
+    if isinstance(dataset, Panel):
+        window = spec.window
+        dataset = dataset.check_window(window.lags, window.horizon, drop_short=drop_short)
+    elif spec.model.id_embedding:
+        raise OptionError(
+            f"id_embedding applies to a panel of many series, got {spec.model.id_embedding} "
+            f"for the one series {dataset.name!r}"
+        )
     workers = default_workers() if workers is None else workers
     check_int("workers", workers)
     job = _job(spec, dataset, out, storage, study, progress, baselines)
@@ -187,20 +209,6 @@ def _warn_if_thin(spec: SweepSpec, first: Split | PanelSplit) -> None:
         message = stop_block(first.train_origins.size, spec.window.horizon, share).warning
     if message is not None:
         warnings.warn(f"first fold: {message}", ThinDataWarning, stacklevel=3)
-
-
-def default_workers() -> int:
-    """One worker per core, each on DEFAULT_THREADS (1) thread.
-
-    Measured on the 2-core CPU (`python bench/threads.py --mode split --cores 2`): two
-    workers of one thread beat one worker of two threads at every size of the default grid,
-    1.3x for the largest (LSTM(443), 2-layer LSTM(256)) and 2.1x for batched LSTM(32); the
-    figures are in config.DEFAULT_THREADS. Not measured on CUDA, where the workers share
-    one GPU.
-    """
-    import os
-
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
 
 
 def claim_folder(run_dir: Path, study: str, data: str) -> None:

@@ -177,6 +177,6 @@ def panel_data(job: Job) -> dict[str, Any]:
         "source": panel.source,
         "filled": int(sum(panel.filled.values())),
         "folds": info["folds"],
-        "test_start": info["test"],
+        "test_start": None,  # each series' own: data.panel.test
         "panel": info,
     }
