@@ -18,7 +18,8 @@ from lstmsizer.holdout import StopBlock, ThinDataWarning, stop_block
 from lstmsizer.modelfile import ModelFile
 from lstmsizer.models import ForecastNet
 from lstmsizer.panel import Panel
-from lstmsizer.panelsplits import PanelScaler, PanelSplit
+from lstmsizer.panelscaling import PanelScaler
+from lstmsizer.panelsplits import PanelSplit
 from lstmsizer.panelwindows import panel_train_data, panel_windows
 from lstmsizer.precision import resolve_precision
 from lstmsizer.runtime import resolve_device, seed_everything, using_threads

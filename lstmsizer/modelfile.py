@@ -13,7 +13,7 @@ from lstmsizer.config import ModelSpec, Scaling, TrainSpec, WindowSpec
 from lstmsizer.errors import ModelFileError
 from lstmsizer.history import History
 from lstmsizer.models import ForecastNet
-from lstmsizer.panelsplits import PanelScaler
+from lstmsizer.panelscaling import PanelScaler
 from lstmsizer.splits import Scaler
 
 FORMAT_VERSION = 1

@@ -21,8 +21,9 @@ from lstmsizer.errors import DataError, OptionError, check_choice, check_int
 from lstmsizer.evaluation import score_forecaster
 from lstmsizer.metrics import METRICS
 from lstmsizer.panel import Panel
+from lstmsizer.panelscaling import PanelScaler
 from lstmsizer.panelscores import SERIES_COLUMNS, across_series, naive_scale, series_scores
-from lstmsizer.panelsplits import PanelScaler, PanelSplit
+from lstmsizer.panelsplits import PanelSplit
 from lstmsizer.progress import progress_bar
 from lstmsizer.series import Dataset
 from lstmsizer.splits import Split

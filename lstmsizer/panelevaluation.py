@@ -10,8 +10,9 @@ import pandas as pd
 from lstmsizer.forecaster import LSTMForecaster
 from lstmsizer.metrics import METRICS
 from lstmsizer.panel import Panel
+from lstmsizer.panelscaling import PanelScaler
 from lstmsizer.panelscores import across_series, naive_scale, series_scores
-from lstmsizer.panelsplits import PanelScaler, PanelSplit
+from lstmsizer.panelsplits import PanelSplit
 
 
 def score_panel(

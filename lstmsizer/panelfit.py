@@ -21,8 +21,9 @@ from lstmsizer.forecaster import LSTMForecaster
 from lstmsizer.panel import Panel
 from lstmsizer.panelbaselines import baseline_panel_rows, score_pooled, score_series_baselines
 from lstmsizer.panelevaluation import score_panel
+from lstmsizer.panelscaling import PanelScaler
 from lstmsizer.panelscores import naive_scale
-from lstmsizer.panelsplits import PanelScaler, PanelSplit, panel_train_val_split
+from lstmsizer.panelsplits import PanelSplit, panel_train_val_split
 from lstmsizer.panelwindows import PREDICT_CHUNK
 from lstmsizer.runtime import default_workers, using_threads
 from lstmsizer.series import Dataset

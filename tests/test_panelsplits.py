@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from lstmsizer.config import WindowSpec
 from lstmsizer.errors import DataError, ModelFileError, OptionError
 from lstmsizer.panel import Panel
+from lstmsizer.panelscaling import PanelScaler
 from lstmsizer.panelsplits import (
-    PanelScaler,
     PanelSplit,
     panel_folds,
     panel_train_val_split,

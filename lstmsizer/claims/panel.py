@@ -15,8 +15,9 @@ from lstmsizer.forecaster import LSTMForecaster
 from lstmsizer.panel import Panel
 from lstmsizer.panelbaselines import PooledAR
 from lstmsizer.panelevaluation import panel_scores
+from lstmsizer.panelscaling import PanelScaler
 from lstmsizer.panelscores import across_series
-from lstmsizer.panelsplits import PanelScaler, PanelSplit
+from lstmsizer.panelsplits import PanelSplit
 from lstmsizer.rundir.measurements import GradientProfile
 
 SCORED = "across series: RMSE of the errors on each series' own scale, pooled"

@@ -13,7 +13,7 @@ from lstmsizer.errors import DataError, OptionError
 from lstmsizer.forecaster import LSTMForecaster, stack_inputs
 from lstmsizer.models import ForecastNet
 from lstmsizer.panel import Panel
-from lstmsizer.panelsplits import PanelScaler
+from lstmsizer.panelscaling import PanelScaler
 from lstmsizer.runtime import seed_everything
 from lstmsizer.splits import Scaler
 from lstmsizer.windows import windows_at

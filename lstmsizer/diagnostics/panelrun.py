@@ -11,7 +11,8 @@ import numpy as np
 from lstmsizer.datasets import get, resolve
 from lstmsizer.errors import DataError, OptionError
 from lstmsizer.panel import Panel, is_panel
-from lstmsizer.panelsplits import PanelScaler, PanelSplit, panel_folds
+from lstmsizer.panelscaling import PanelScaler
+from lstmsizer.panelsplits import PanelSplit, panel_folds
 from lstmsizer.rundir.files import MODEL_FILE
 
 if TYPE_CHECKING:

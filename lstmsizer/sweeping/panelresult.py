@@ -17,8 +17,9 @@ from lstmsizer.panelbaselines import (
     score_series_baselines,
 )
 from lstmsizer.panelevaluation import score_panel
+from lstmsizer.panelscaling import PanelScaler
 from lstmsizer.panelscores import naive_scale
-from lstmsizer.panelsplits import PanelScaler, PanelSplit
+from lstmsizer.panelsplits import PanelSplit
 from lstmsizer.rundir import sweep as schema
 from lstmsizer.sweeping.engine import Job
 
