@@ -52,6 +52,17 @@ def load(
         DataError: Missing or unreadable file, unsupported suffix, bad columns, unsorted or
             duplicate time, missing values without fill, a constant target, or no rows.
     """
+    frame, file = read_table(path)
+    meta = {"name": file.stem, "source": str(path)}
+    return _from_frame(frame, str(path), column, time_column, features, fill, **meta)
+
+
+def read_table(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, Path]:
+    """The table of a CSV (.csv, .tsv, .txt) or Parquet (.parquet, .pq) file, and its path.
+
+    Raises:
+        DataError: A missing, empty or unreadable file, or another suffix.
+    """
     file, shown = Path(path), repr(str(path))
     if not file.is_file():
         raise DataError(
@@ -71,8 +82,7 @@ def load(
         raise DataError(f"data file {shown} is empty") from None
     except (ValueError, OSError) as exc:
         raise DataError(f"cannot read {shown}: {exc}") from None
-    meta = {"name": file.stem, "source": str(path)}
-    return _from_frame(frame, str(path), column, time_column, features, fill, **meta)
+    return frame, file
 
 
 def from_array(

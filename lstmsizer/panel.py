@@ -96,6 +96,15 @@ class Panel:
         """Number of values over all series."""
         return int(self.values.shape[0])
 
+    def facts(self) -> dict[str, int]:
+        """What a results file records of the panel: series, values, shortest and longest."""
+        return {
+            "series": self.n_series,
+            "values": self.n_values,
+            "shortest": int(self.lengths.min()),
+            "longest": int(self.lengths.max()),
+        }
+
     def position(self, series: str) -> int:
         """Index of the series with this id.
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -12,7 +11,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from lstmsizer.errors import DataError, OptionError, check
-from lstmsizer.loading import CSV_SUFFIXES, PARQUET_SUFFIXES
+from lstmsizer.loading import read_table
 from lstmsizer.panel import Panel
 from lstmsizer.panelcheck import (
     Rows,
@@ -54,25 +53,7 @@ def load_panel(
         DataError: Missing or unreadable file, bad columns, or any rule of panel_from_long
             or panel_from_wide.
     """
-    file, shown = Path(path), repr(str(path))
-    if not file.is_file():
-        raise DataError(
-            f"data file {shown} {'is not a file' if file.exists() else 'does not exist'}"
-        )
-    suffix = file.suffix.lower()
-    if suffix not in CSV_SUFFIXES + PARQUET_SUFFIXES:
-        allowed = ", ".join(CSV_SUFFIXES + PARQUET_SUFFIXES)
-        raise DataError(f"data file {shown} must end in one of {allowed}, got {suffix!r}")
-    try:
-        if suffix in PARQUET_SUFFIXES:
-            frame = pd.read_parquet(file)
-        else:  # .txt: let the python engine sniff the separator
-            sep = {".csv": ",", ".tsv": "\t"}.get(suffix)
-            frame = pd.read_csv(file, sep=sep, engine="python" if sep is None else "c")
-    except pd.errors.EmptyDataError:
-        raise DataError(f"data file {shown} is empty") from None
-    except (ValueError, OSError) as exc:
-        raise DataError(f"cannot read {shown}: {exc}") from None
+    frame, file = read_table(path)
     options = (id_column, time_column, column, wide, fill)
     return _from_frame(frame, *options, label=str(path), name=file.stem, source=str(path))
 

@@ -11,6 +11,7 @@ from numpy.typing import ArrayLike, NDArray
 from lstmsizer.config import SCALINGS
 from lstmsizer.errors import DataError, ModelFileError, check, check_choice
 from lstmsizer.panelsplits import PanelSplit, ranges
+from lstmsizer.splits import read_affine
 
 
 @dataclass(frozen=True, eq=False)
@@ -132,17 +133,9 @@ class PanelScaler:
         Raises:
             ModelFileError: When keys are missing or the values do not form a scaler.
         """
+        kind, offset, scale = read_affine(payload, "panel scaler")
         try:
-            kind = str(payload["kind"])
-            offset = np.asarray(payload["offset"], dtype=np.float64).reshape(-1)
-            scale = np.asarray(payload["scale"], dtype=np.float64).reshape(-1)
             constant = int(payload.get("constant", 0))
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        except (TypeError, ValueError) as exc:
             raise ModelFileError(f"panel scaler entry is not valid: {exc!r}") from exc
-        if kind not in SCALINGS or offset.shape != scale.shape or not (scale > 0).all():
-            raise ModelFileError(
-                f"panel scaler entry is not valid: kind {kind!r}, {offset.size} offsets, "
-                f"{scale.size} scales (kind must be one of {', '.join(SCALINGS)}, "
-                "sizes equal, scales > 0)"
-            )
         return cls(kind, offset, scale, constant)

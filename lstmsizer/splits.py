@@ -115,19 +115,32 @@ class Scaler:
         Raises:
             ModelFileError: When keys are missing or the values do not form a scaler.
         """
-        try:
-            kind = str(payload["kind"])
-            offset = np.asarray(payload["offset"], dtype=np.float64).reshape(-1)
-            scale = np.asarray(payload["scale"], dtype=np.float64).reshape(-1)
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ModelFileError(f"scaler entry is not valid: {exc!r}") from exc
-        if kind not in SCALINGS or offset.shape != scale.shape or not (scale > 0).all():
-            raise ModelFileError(
-                f"scaler entry is not valid: kind {kind!r}, {offset.size} offsets, "
-                f"{scale.size} scales (kind must be one of {', '.join(SCALINGS)}, "
-                "sizes equal, scales > 0)"
-            )
-        return cls(kind, offset, scale)
+        return cls(*read_affine(payload, "scaler"))
+
+
+def read_affine(
+    payload: dict[str, Any], entry: str
+) -> tuple[str, NDArray[np.float64], NDArray[np.float64]]:
+    """The kind, offsets and scales of a saved scaler's payload (a per-column Scaler's or a
+    per-series PanelScaler's).
+
+    Raises:
+        ModelFileError: Naming the entry, when keys are missing or the values do not form a
+            scaler.
+    """
+    try:
+        kind = str(payload["kind"])
+        offset = np.asarray(payload["offset"], dtype=np.float64).reshape(-1)
+        scale = np.asarray(payload["scale"], dtype=np.float64).reshape(-1)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ModelFileError(f"{entry} entry is not valid: {exc!r}") from exc
+    if kind not in SCALINGS or offset.shape != scale.shape or not (scale > 0).all():
+        raise ModelFileError(
+            f"{entry} entry is not valid: kind {kind!r}, {offset.size} offsets, "
+            f"{scale.size} scales (kind must be one of {', '.join(SCALINGS)}, "
+            "sizes equal, scales > 0)"
+        )
+    return kind, offset, scale
 
 
 def _columns(values: ArrayLike, argument: str) -> NDArray[np.float64]:

@@ -27,14 +27,7 @@ SCORED = "across series: RMSE of the errors on each series' own scale, pooled"
 def describe(panel: Panel, align: str) -> dict[str, Any]:
     """What the claims record of a panel: its series count, values, shortest and longest
     series, how its folds are cut, and its description (naming any series left out)."""
-    return {
-        "series": panel.n_series,
-        "values": panel.n_values,
-        "shortest": int(panel.lengths.min()),
-        "longest": int(panel.lengths.max()),
-        "align": align,
-        "description": panel.description,
-    }
+    return {**panel.facts(), "align": align, "description": panel.description}
 
 
 def owners(panel: Panel, origins: NDArray[np.int64]) -> NDArray[np.int64]:

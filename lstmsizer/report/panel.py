@@ -23,7 +23,7 @@ from lstmsizer.rundir.sweep import (
     POOLED_KIND,
     STATISTICAL_FAMILIES,
 )
-from lstmsizer.rundir.tables import Forecasts
+from lstmsizer.rundir.tables import Forecasts, x_axis
 
 EXTREMES = 10
 """Series listed where the LSTM does best, and as many where it does worst."""
@@ -249,26 +249,13 @@ def panel_view(run: RunFolder) -> PanelView | None:
         return PanelView(None, f"{PANEL_FILE} could not be read ({error}); that part is left out.")
 
 
-def _x_axis(rows: pd.DataFrame) -> np.ndarray:
-    # the series' time when every value parses as a number or a date, else its position
-    time = rows["time"]
-    if time.notna().all():
-        numbers = pd.to_numeric(time, errors="coerce")
-        if numbers.notna().all():
-            return numbers.to_numpy(dtype=float)
-        dates = pd.to_datetime(time, errors="coerce", format="mixed")
-        if dates.notna().all():
-            return dates.to_numpy(dtype="datetime64[ns]")
-    return rows["position"].to_numpy(dtype=float)
-
-
 def _forecasts(rows: pd.DataFrame) -> Forecasts:
     def values(name: str) -> np.ndarray:
         return pd.to_numeric(rows[name], errors="coerce").to_numpy(dtype=float)
 
     span = rows["span"].astype(str).to_numpy()
     return Forecasts(
-        _x_axis(rows), span, values("actual"), values("recommended"), values("best_baseline")
+        x_axis(rows), span, values("actual"), values("recommended"), values("best_baseline")
     )
 
 

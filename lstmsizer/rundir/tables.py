@@ -71,8 +71,8 @@ def _numbers(column: pd.Series) -> np.ndarray:
     return pd.to_numeric(column, errors="coerce").to_numpy(dtype=float)
 
 
-def _x_axis(frame: pd.DataFrame) -> np.ndarray:
-    # time when every value parses as a number or a date, else the position
+def x_axis(frame: pd.DataFrame) -> np.ndarray:
+    """The time of the rows when every value parses as a number or a date, else the position."""
     time = frame["time"]
     if time.notna().all():
         numbers = pd.to_numeric(time, errors="coerce")
@@ -88,7 +88,7 @@ def read_series(path: Path) -> Series:
     """series.csv: position, time, value."""
     frame = pd.read_csv(path)
     _require(frame, SERIES_COLUMNS, path.name)
-    return Series(_x_axis(frame), _numbers(frame["value"]))
+    return Series(x_axis(frame), _numbers(frame["value"]))
 
 
 def read_forecasts(path: Path) -> Forecasts:
@@ -96,7 +96,7 @@ def read_forecasts(path: Path) -> Forecasts:
     frame = pd.read_csv(path)
     _require(frame, FORECAST_COLUMNS, path.name)
     return Forecasts(
-        x=_x_axis(frame),
+        x=x_axis(frame),
         span=frame["span"].astype(str).to_numpy(),
         actual=_numbers(frame["actual"]),
         recommended=_numbers(frame["recommended"]),

@@ -148,10 +148,7 @@ def panel_info(panel: Panel, folds: list[PanelSplit], test: PanelSplit, align: s
     """recommendation.json's data.panel: the series, how the folds were cut, what was filled."""
     filled = panel.filled
     return {
-        "series": panel.n_series,
-        "values": panel.n_values,
-        "shortest": int(panel.lengths.min()),
-        "longest": int(panel.lengths.max()),
+        **panel.facts(),
         "align": align,
         "folds": [split.to_dict() for split in folds],
         "test": test.to_dict(),
