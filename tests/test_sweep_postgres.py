@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+import optuna
 import pandas as pd
 import pytest
 
@@ -287,3 +288,38 @@ def test_a_pgpass_file_gives_the_password_of_a_url_without_one(
     passfile.chmod(0o600)  # libpq ignores a password file others can read
     storage = open_storage(bare, tmp_path)
     assert storage.get_all_studies() is not None
+
+
+def test_a_panel_sweep_from_two_machines_shares_one_postgres_study(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    # two commands, as on two machines: each its own run folder, one study on the server
+    data = tmp_path / "shops.csv"
+    frames = []
+    for i, n in enumerate((60, 75, 50)):
+        t = pd.RangeIndex(n)
+        frames.append(pd.DataFrame({"unique_id": f"s{i}", "ds": t, "y": (t % (5 + i)) * 1.0 + i}))
+    pd.concat(frames).to_csv(data, index=False)
+    study = f"pg-panel-{uuid.uuid4().hex[:8]}"
+    args = [
+        sys.executable, "-c", CLI, "sweep", str(data), "--lags", "4", "--units", "1,2,3,4",
+        "--layers", "1", "--seeds", "1", "--folds", "2", "--epochs", "20", "--patience", "0",
+        "--lr", "0.01", "--no-race", "--workers", "1", "--align", "end", "--study", study,
+        "--storage", postgres_url, "--no-progress",
+    ]  # fmt: skip
+    machines = [
+        subprocess.Popen([*args, "--out", str(tmp_path / f"m{k}")], stderr=subprocess.PIPE)
+        for k in range(2)
+    ]
+    errors = [m.communicate(timeout=600)[1].decode() for m in machines]
+    assert [m.returncode for m in machines] == [0, 0], errors
+    spec = SweepSpec().replace(lags=4, units=(1, 2, 3, 4), layers=(1,), seeds=1, folds=2)
+    expected = sorted((c.id, s, f) for c in configurations(spec, 1) for s in (0,) for f in (0, 1))
+    for k in range(2):
+        runs = pd.read_csv(tmp_path / f"m{k}" / "runs.csv")
+        assert sorted(zip(runs["config"], runs["seed"], runs["fold"], strict=True)) == expected
+        recorded = json.loads((tmp_path / f"m{k}" / "recommendation.json").read_text())
+        assert recorded["data"]["panel"]["series"] == 3
+    storage = open_storage(postgres_url, tmp_path)
+    trials = optuna.load_study(study_name=study, storage=storage).trials
+    assert len([t for t in trials if t.state.name == "COMPLETE"]) == len(expected) // 2
