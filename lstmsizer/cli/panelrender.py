@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -111,14 +112,19 @@ def data_line(panel: Panel, split: PanelSplit | None, fill: str | None) -> str:
     if split is not None and bool((split.train_end < split.n).any()):
         line += f"; validated on the {split.cut}"
     if panel.filled:
-        total = sum(panel.filled.values())
-        plural = "s" * (total != 1)
-        how = "" if fill is None else f" ({fill})"
-        done = f"row{plural} dropped" if fill == "drop" else f"missing value{plural} filled{how}"
-        most = sorted(panel.filled.items(), key=lambda item: -item[1])[:MOST_FILLED]
-        named = ", ".join(f"{ident} {count}" for ident, count in most)
-        line += f"; {total} {done} in {len(panel.filled)} series, most in {named}"
+        line += "; " + filled_text(panel.filled, fill)
     return line + "."
+
+
+def filled_text(filled: Mapping[str, int], fill: str | None) -> str:
+    """How many values were filled (or rows dropped), in how many series, most where."""
+    total = sum(filled.values())
+    plural = "s" * (total != 1)
+    how = "" if fill is None else f" ({fill})"
+    done = f"row{plural} dropped" if fill == "drop" else f"missing value{plural} filled{how}"
+    most = sorted(filled.items(), key=lambda item: -item[1])[:MOST_FILLED]
+    named = ", ".join(f"{ident} {count}" for ident, count in most)
+    return f"{total} {done} in {len(filled)} series, most in {named}"
 
 
 def forecast_lines(forecast: pd.DataFrame, shown: int | None) -> list[str]:

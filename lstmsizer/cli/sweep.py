@@ -241,6 +241,10 @@ def _render(result: SweepResult) -> None:
             markup=False,
             soft_wrap=True,
         )
+        if data.get("filled"):
+            from lstmsizer.cli.panelrender import filled_text
+
+            console.print(f"Filled: {filled_text(data['filled'], None)}.", markup=False)
     paired = ["-"] * len(t)  # tables from before the paired rule lack the columns
     if "paired_diff" in t and "paired_se" in t:
         diff, se = column(t["paired_diff"]), column(t["paired_se"])

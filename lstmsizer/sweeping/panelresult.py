@@ -149,11 +149,11 @@ def panel_info(panel: Panel, folds: list[PanelSplit], test: PanelSplit, align: s
     filled = panel.filled
     return {
         **panel.facts(),
+        "description": panel.description,
         "align": align,
         "folds": [split.to_dict() for split in folds],
         "test": test.to_dict(),
-        "filled_series": len(filled),
-        "filled_values": int(sum(filled.values())),
+        "filled": dict(filled),
         "scores": (
             "rmse and mae on each series' own scale (its scaler fitted on the fold's training "
             "part), pooled over values; mase and smape the mean over series"
