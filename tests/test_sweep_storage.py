@@ -18,6 +18,7 @@ from lstmsizer.errors import JournalError, LstmsizerWarning, OptionError, Storag
 from lstmsizer.secrets import mask_url, redact
 from lstmsizer.sweeping import SweepSpec, processes
 from lstmsizer.sweeping import engine as engine_module
+from lstmsizer.sweeping import storage as storage_module
 from lstmsizer.sweeping.journal import TornJournalWarning, check_journal
 from lstmsizer.sweeping.plan import configurations
 from lstmsizer.sweeping.storage import JOURNAL_FILE, open_storage, storage_guard
@@ -359,3 +360,49 @@ def test_an_unreachable_database_is_a_storage_error_naming_it_masked(tmp_path: P
         open_storage(url, tmp_path)
     assert f"postgresql://sizer:***@127.0.0.1:{port}/runs" in str(info.value)
     assert "hunter22" not in str(info.value)
+
+
+class _CatalogClash(Exception):
+    """What psycopg raises when two sessions create the same table at once."""
+
+    sqlstate = "23505"
+
+
+def test_two_machines_creating_the_tables_at_once_both_open_the_study(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    calls: list[str] = []
+    opened = object()
+
+    def rdb(url: str, **_: object) -> object:
+        calls.append(url)
+        if len(calls) == 1:  # the other machine created the tables in the same instant
+            raise sqlalchemy.exc.IntegrityError(
+                "CREATE TABLE studies", {}, _CatalogClash("duplicate key")
+            )
+        return opened
+
+    monkeypatch.setattr(optuna.storages, "RDBStorage", rdb)
+    monkeypatch.setattr(storage_module.time, "sleep", lambda _: None)
+    assert open_storage("postgresql://u@host/db", tmp_path) is opened
+    assert len(calls) == 2
+
+
+def test_other_database_errors_are_not_retried(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    class Denied(Exception):
+        sqlstate = "42501"  # insufficient privilege
+
+    calls: list[str] = []
+
+    def rdb(url: str, **_: object) -> object:
+        calls.append(url)
+        raise sqlalchemy.exc.ProgrammingError(
+            "CREATE TABLE studies", {}, Denied("permission denied")
+        )
+
+    monkeypatch.setattr(optuna.storages, "RDBStorage", rdb)
+    with pytest.raises(OptionError, match=r"cannot be opened: .*permission denied"):
+        open_storage("postgresql://u@host/db", tmp_path)
+    assert len(calls) == 1

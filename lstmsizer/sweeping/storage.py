@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -44,13 +45,51 @@ def open_storage(url: str | None, run_dir: Path) -> optuna.storages.BaseStorage:
         raise OptionError("storage postgresql:// needs a driver: pip install 'lstmsizer[postgres]'")
     with storage_guard(url):
         try:
-            return optuna.storages.RDBStorage(url, heartbeat_interval=5, grace_period=20)
+            return _rdb_storage(url)
         except Exception as exc:  # SQLAlchemy raises many kinds for a bad URL or server
             failure = storage_failure(exc)
             if failure is not None and not _refused(failure):
                 raise  # the server is away: a StorageError, since re-running will do
             reason = redact(_first_line(failure or exc), url)
             raise OptionError(f"storage {mask_url(url)} cannot be opened: {reason}") from exc
+
+
+SCHEMA_RACE_STATES = ("23505", "42P07", "42710")
+"""SQLSTATEs of two processes creating the study tables of an empty database at once: a
+unique violation in the catalog, a table or an object that already exists."""
+SCHEMA_ATTEMPTS = 5
+
+
+def _rdb_storage(url: str) -> optuna.storages.RDBStorage:
+    """Optuna's RDBStorage, created again when another process was creating the tables.
+
+    Optuna creates its tables when they are missing, in a transaction that fails when a
+    second machine's sweep does the same in the same instant (measured: two commands started
+    together on an empty PostgreSQL database). The tables exist once the other commits, so
+    a short wait and a second try open the same study.
+    """
+    for attempt in range(SCHEMA_ATTEMPTS):
+        try:
+            return optuna.storages.RDBStorage(url, heartbeat_interval=5, grace_period=20)
+        except Exception as exc:
+            if attempt + 1 == SCHEMA_ATTEMPTS or _sqlstate(exc) not in SCHEMA_RACE_STATES:
+                raise
+            time.sleep(0.2 * (attempt + 1))
+    raise AssertionError("unreachable")  # the last attempt returns or raises
+
+
+def _sqlstate(exc: BaseException) -> str:
+    """The SQLSTATE of the database error behind exc, searched through its causes."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        for found in (current, getattr(current, "orig", None)):
+            state = getattr(found, "sqlstate", None) or getattr(found, "pgcode", None)
+            if state:
+                return str(state)
+        current = current.__cause__ or current.__context__
+    return ""
 
 
 def _refused(failure: BaseException) -> bool:
