@@ -252,3 +252,40 @@ def test_a_configuration_given_its_first_fold_trains_only_the_others() -> None:
     for got, want in zip(_frames(resumed), _frames(whole), strict=True):
         pd.testing.assert_frame_equal(got, want, check_exact=True)
     assert resumed.rows[: len(first.rows)] == first.rows  # taken as they were, seconds too
+
+
+SWALLOWED = """
+import os, signal, sys, time
+from lstmsizer.sweeping import processes
+
+processes.RESTOP_SECONDS = 0.5
+processes.start_worker(os.getppid())
+
+
+class Holder:
+    def __del__(self):
+        os.kill(os.getpid(), signal.SIGTERM)  # the handler runs here, where it cannot raise
+        for _ in range(2_000_000):
+            pass
+
+
+try:
+    holder = Holder()
+    del holder
+    print("trained on", flush=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        time.sleep(0.01)
+    print("never stopped", flush=True)
+except KeyboardInterrupt as exc:
+    os._exit(128 + exc.signum)
+"""
+
+
+def test_a_stop_swallowed_inside_a_finalizer_is_raised_again() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", SWALLOWED], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert "Exception ignored" in done.stderr  # the first stop was lost, as in the wild
+    assert done.stdout == "trained on\n"  # and the worker went on
+    assert done.returncode == 128 + signal.SIGTERM, done.stderr  # until it was stopped again

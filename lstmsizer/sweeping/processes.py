@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import _thread
 import contextlib
 import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from multiprocessing.process import BaseProcess
@@ -16,6 +18,12 @@ STOP_SIGNALS = tuple(
 """Signals that stop a sweep: Ctrl-C, kill, and the terminal closing."""
 GRACE_SECONDS = 5.0
 """How long stopped workers have to record their trials as failed before they are killed."""
+RESTOP_SECONDS = 10.0
+"""A stop that Python swallowed is raised again after this long, and the worker ended after as
+long again. Python cannot propagate an exception out of a weakref callback or a __del__: a
+signal that lands while one runs (a module lock collected during an import, say) is printed as
+"Exception ignored" and the worker trains on with its stop signals ignored, holding its
+parent's pipes after a kill -9 (seen once in a CI run, the test waiting 60 s in vain)."""
 
 
 class Interrupted(KeyboardInterrupt):
@@ -39,11 +47,29 @@ def start_worker(parent: int) -> None:
 def interrupt(signum: int, frame: object) -> None:
     for stop in STOP_SIGNALS:  # one stop: a second signal must not cut short the trial's FAIL
         signal.signal(stop, _ignore)
+    threading.Thread(target=_stop_again, args=(signum,), daemon=True).start()
     raise Interrupted(signum)
 
 
+_restop = threading.Event()
+
+
 def _ignore(signum: int, frame: object) -> None:
-    """A signal after the first. Not SIG_IGN: Python reports a signal already pending then."""
+    """A signal after the first. Not SIG_IGN: Python reports a signal already pending then.
+
+    Raises Interrupted when _stop_again found the first stop swallowed."""
+    if _restop.is_set():
+        raise Interrupted(signum)
+
+
+def _stop_again(signum: int) -> None:
+    """Still running RESTOP_SECONDS after a stop: raise it in the main thread once more, then
+    end the process. A worker whose stop went through has exited long before (os._exit)."""
+    time.sleep(RESTOP_SECONDS)
+    _restop.set()
+    _thread.interrupt_main(signal.Signals(signum))
+    time.sleep(RESTOP_SECONDS)
+    os._exit(128 + signum)
 
 
 def die_with_parent(parent: int) -> None:
