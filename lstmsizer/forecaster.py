@@ -20,7 +20,7 @@ from lstmsizer.models import ForecastNet
 from lstmsizer.panel import Panel
 from lstmsizer.panelscaling import PanelScaler
 from lstmsizer.panelsplits import PanelSplit
-from lstmsizer.panelwindows import panel_train_data, panel_windows
+from lstmsizer.panelwindows import PREDICT_CHUNK, panel_train_data
 from lstmsizer.precision import resolve_precision
 from lstmsizer.runtime import resolve_device, seed_everything, using_threads
 from lstmsizer.sizes import config_label
@@ -204,14 +204,20 @@ class LSTMForecaster:
         return data
 
     def _scaled_panel(self, panel: Panel) -> NDArray[np.float32]:
-        """(T, 1) every series on its own scale, as the network reads it; (T, 2) with the
-        series index last when the model embeds it (exact in float32 below 2**24 series)."""
+        """(T, F) every series on its own scale, as the network reads it."""
+        return self._network_inputs(panel.values, panel.series_index)
+
+    def _network_inputs(self, values: ArrayLike, series: ArrayLike) -> NDArray[np.float32]:
+        """Values (N, ...) on the scale of their series (N,), as the network reads them:
+        (N, ..., 1), or (N, ..., 2) with the series index last when the model embeds it
+        (exact in float32 below 2**24 series)."""
         assert isinstance(self.scaler_, PanelScaler)
-        index = panel.series_index
-        scaled = self.scaler_.transform(panel.values, index)
-        if self.n_ids_:
-            return np.column_stack((scaled, index)).astype(np.float32)
-        return np.asarray(scaled, dtype=np.float32)[:, None]
+        index = np.asarray(series)
+        scaled = self.scaler_.transform(values, index)
+        if not self.n_ids_:
+            return scaled.astype(np.float32)[..., None]
+        ids = np.broadcast_to(index.reshape(index.shape + (1,) * (scaled.ndim - 1)), scaled.shape)
+        return np.stack((scaled, ids), axis=-1).astype(np.float32)
 
     def predict_panel(self, panel: Panel, origins: ArrayLike) -> NDArray[np.float64]:
         """Forecast values[o : o + horizon] from the lags values before each global origin o.
@@ -231,7 +237,7 @@ class LSTMForecaster:
                 "fitted on, with the same ids in the same order"
             )
         at = np.asarray(origins, dtype=np.int64).reshape(-1)
-        series = np.searchsorted(panel.starts, at - 1, side="right") - 1  # owner of value o - 1
+        series = panel.series_before(at)
         lags = self.window.lags
         bad = (at < lags) | (at - lags < panel.starts[np.clip(series, 0, None)])
         if bad.any():
@@ -239,15 +245,33 @@ class LSTMForecaster:
                 f"origin {int(at[np.argmax(bad)])} has fewer than {lags} values of its own "
                 "series before it"
             )
-        scaled = self._scaled_panel(panel)
         out = np.empty((at.shape[0], self.horizon))
+        for first in range(0, at.shape[0], PREDICT_CHUNK):
+            chunk = slice(first, first + PREDICT_CHUNK)
+            windows = panel.values[at[chunk, None] + np.arange(-lags, 0)]  # (n, L)
+            out[chunk] = self.predict_windows(windows, series[chunk])
+        return out
+
+    def predict_windows(self, windows: ArrayLike, series: ArrayLike) -> NDArray[np.float64]:
+        """Forecasts (N, H) from input windows (N, lags) on the original scale of their series.
+
+        A panel model's step for any windows, such as those of a recursive forecast beyond
+        the horizon: each window scaled by its series' parameters, the forecasts returned in
+        that series' units.
+        """
+        check_fitted(self, "net_")
+        assert self.net_ is not None and isinstance(self.scaler_, PanelScaler)
+        index = np.asarray(series)
+        x = self._network_inputs(windows, index)  # (N, L, F)
+        out = np.empty((x.shape[0], self.horizon))
         device = next(self.net_.parameters()).device
         self.net_.eval()
         with using_threads(self.train.threads), torch.no_grad():
-            for first, x in panel_windows(scaled, lags, at):
-                pred = self.net_(x.to(device))[..., 0]  # (n, L, 1) -> (n, H)
+            for first in range(0, x.shape[0], PREDICT_CHUNK):
+                part = torch.from_numpy(np.ascontiguousarray(x[first : first + PREDICT_CHUNK]))
+                pred = self.net_(part.to(device))[..., 0]  # (n, L, F) -> (n, H)
                 out[first : first + pred.shape[0]] = pred.double().cpu().numpy()
-        return np.asarray(self.scaler_.inverse(out, series), dtype=np.float64)
+        return np.asarray(self.scaler_.inverse(out, index), dtype=np.float64)
 
     def num_parameters(self) -> int:
         """Trainable parameters of the network (Keras convention)."""

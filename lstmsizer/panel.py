@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from lstmsizer.config import ALIGNS
 from lstmsizer.errors import DataError, check
@@ -95,6 +95,12 @@ class Panel:
     def n_values(self) -> int:
         """Number of values over all series."""
         return int(self.values.shape[0])
+
+    def series_before(self, origins: ArrayLike) -> NDArray[np.int64]:
+        """(N,) the series whose value o - 1 is, for each global origin o: the series a window
+        ending just before o reads (an origin at a series' end forecasts its future)."""
+        at = np.asarray(origins, dtype=np.int64)
+        return (np.searchsorted(self.starts, at - 1, side="right") - 1).astype(np.int64)
 
     def facts(self) -> dict[str, int]:
         """What a results file records of the panel: series, values, shortest and longest."""

@@ -9,7 +9,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import torch
 from numpy.typing import NDArray
 
 from lstmsizer.baselines import BaselineFactory
@@ -24,8 +23,7 @@ from lstmsizer.panelevaluation import score_panel
 from lstmsizer.panelscaling import PanelScaler
 from lstmsizer.panelscores import naive_scale
 from lstmsizer.panelsplits import PanelSplit, panel_train_val_split
-from lstmsizer.panelwindows import PREDICT_CHUNK
-from lstmsizer.runtime import default_workers, using_threads
+from lstmsizer.runtime import default_workers
 from lstmsizer.series import Dataset
 
 PANEL_COLUMNS = (*COLUMNS, "series", "error")
@@ -237,7 +235,7 @@ def forecast_panel(
         buffer = np.concatenate([buffer, pred], axis=1)
         if buffer.shape[1] - lags >= steps:
             break
-        pred = predict_windows(forecaster, buffer[:, -lags:], chosen)
+        pred = forecaster.predict_windows(buffer[:, -lags:], chosen)
     values = buffer[:, lags : lags + steps]  # (S', steps)
     times = future_times(panel, ends - 1, steps)
     return pd.DataFrame(
@@ -257,32 +255,6 @@ def _chosen(panel: Panel, series: Sequence[str] | None) -> NDArray[np.int64]:
     if isinstance(series, str) or len(series) == 0 or len(set(series)) != len(series):
         raise OptionError(f"series must be a non-empty list of distinct ids, got {series!r}")
     return np.asarray([panel.position(s) for s in series], dtype=np.int64)
-
-
-def predict_windows(
-    forecaster: LSTMForecaster, windows: NDArray[np.float64], series: NDArray[np.int64]
-) -> NDArray[np.float64]:
-    """Forecasts (N, H) from input windows (N, lags) on the original scale of their series.
-
-    Each window is scaled by its series' PanelScaler parameters, as predict_panel scales
-    the panel, and the forecasts go back to that series' units.
-    """
-    check_fitted(forecaster, "net_")
-    net, scaler = forecaster.net_, forecaster.scaler_
-    assert net is not None and isinstance(scaler, PanelScaler)
-    scaled = scaler.transform(windows, series).astype(np.float32)[..., None]  # (N, L, 1)
-    if forecaster.n_ids_:
-        ids = np.broadcast_to(series[:, None, None], scaled.shape).astype(np.float32)
-        scaled = np.concatenate([scaled, ids], axis=2)  # (N, L, 2): the series index last
-    out = np.empty((windows.shape[0], forecaster.horizon))
-    device = next(net.parameters()).device
-    net.eval()
-    with using_threads(forecaster.train.threads), torch.no_grad():
-        for first in range(0, windows.shape[0], PREDICT_CHUNK):
-            x = torch.from_numpy(np.ascontiguousarray(scaled[first : first + PREDICT_CHUNK]))
-            pred = net(x.to(device))[..., 0]  # (n, L, F) -> (n, H)
-            out[first : first + pred.shape[0]] = pred.double().cpu().numpy()
-    return np.asarray(scaler.inverse(out, series), dtype=np.float64)
 
 
 def future_times(panel: Panel, last: NDArray[np.int64], steps: int) -> NDArray[Any] | None:

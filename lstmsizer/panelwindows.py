@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import numpy as np
 import torch
 from numpy.typing import NDArray
@@ -11,7 +9,7 @@ from numpy.typing import NDArray
 from lstmsizer.holdout import MIN_STOP_WINDOWS, StopBlock
 from lstmsizer.panelsplits import PanelSplit, ranges
 from lstmsizer.training import TrainData
-from lstmsizer.windows import make_windows, windows_at
+from lstmsizer.windows import make_windows
 
 PREDICT_CHUNK = 65_536
 """Windows gathered per forward pass when forecasting a panel: bounded memory for any size."""
@@ -57,12 +55,3 @@ def panel_train_data(
     rows = torch.from_numpy(fit - split.lags).to(device)
     val_rows = torch.from_numpy(stop - split.lags).to(device)
     return TrainData(x, y, x, y, rows=rows, val_rows=val_rows), block
-
-
-def panel_windows(
-    scaled: NDArray[np.float32], lags: int, origins: NDArray[np.int64]
-) -> Iterator[tuple[int, torch.Tensor]]:
-    """Input windows (n, lags, F) before each global origin, gathered chunk by chunk."""
-    for first in range(0, origins.shape[0], PREDICT_CHUNK):
-        at = origins[first : first + PREDICT_CHUNK]
-        yield first, torch.from_numpy(np.ascontiguousarray(windows_at(scaled, lags, at)))

@@ -53,8 +53,8 @@ def fit_seeds(
     Returns:
         Fitted forecasters, one per seed, each with its own history.
     """
-    template, inputs, data = _prepare(window, model, train, seeds[0], scaling, y, X, train_end)
-    return _seeds_from(template, inputs.shape[1], data, seeds, lrs)
+    template, _, data = _prepare(window, model, train, seeds[0], scaling, y, X, train_end)
+    return _seeds_from(template, data, seeds, lrs)
 
 
 def fit_seeds_panel(
@@ -73,17 +73,18 @@ def fit_seeds_panel(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ThinDataWarning)  # said once by the caller
         data = template._prepare_panel(panel, split)
-    return _seeds_from(template, 1, data, seeds, lrs)
+    return _seeds_from(template, data, seeds, lrs)
 
 
 def _seeds_from(
     template: LSTMForecaster,
-    n_features: int,
     data: TrainData,
     seeds: Sequence[int],
     lrs: Sequence[float] | None,
 ) -> list[LSTMForecaster]:
-    """The members of seeds trained together on one prepared run's windows."""
+    """The members of seeds trained together on the windows template was prepared with."""
+    assert template.n_features_ is not None
+    n_features = template.n_features_
     # (N, L, F) -> (M, N, L, F): every member reads the same windows, no copy
     x, ys, x_val, y_val = (t.unsqueeze(0).expand(len(seeds), *t.shape) for t in _tensors(data))
     stacked = TrainData(x, ys, x_val, y_val, rows=data.rows, val_rows=data.val_rows)

@@ -30,11 +30,6 @@ def describe(panel: Panel, align: str) -> dict[str, Any]:
     return {**panel.facts(), "align": align, "description": panel.description}
 
 
-def owners(panel: Panel, origins: NDArray[np.int64]) -> NDArray[np.int64]:
-    """(N,) the series whose lags end just before each global origin (the value o - 1)."""
-    return (np.searchsorted(panel.starts, origins - 1, side="right") - 1).astype(np.int64)
-
-
 def probe_windows(
     model: LSTMForecaster, panel: Panel, origins: NDArray[np.int64]
 ) -> tuple[torch.Tensor, torch.Tensor]:
@@ -46,11 +41,11 @@ def probe_windows(
     scaler = model.scaler_
     assert isinstance(scaler, PanelScaler)
     lags, horizon = model.window.lags, model.window.horizon
-    scaled = scaler.transform(panel.values, panel.series_index)[:, None]  # (T,) -> (T, 1)
     at = np.asarray(origins, dtype=np.int64)
-    x = scaled[at[:, None] + np.arange(-lags, 0)]  # (N, L, 1)
+    series = panel.series_before(at)
+    x = model._network_inputs(panel.values[at[:, None] + np.arange(-lags, 0)], series)  # (N, L, 1)
     target = panel.values[at[:, None] + np.arange(horizon)]  # (N, H)
-    y = scaler.transform(target, owners(panel, at))
+    y = scaler.transform(target, series)
     return (
         torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)),
         torch.from_numpy(np.ascontiguousarray(y, dtype=np.float32)),
@@ -93,7 +88,7 @@ def linear_unit_runs(
     ar_preds: list[Any] = []
     for fold, (split, runs) in enumerate(zip(folds, fitted, strict=True)):
         origins = split.val_origins
-        series = owners(panel, origins)
+        series = panel.series_before(origins)
         ar = PooledAR(lags, split.horizon, scaling).fit_panel(panel, split)
         ar_pred = ar.predict_panel(panel, origins)  # (N, H)
         score = _score(panel, split, origins, ar_pred, ar.scaler_)

@@ -129,10 +129,10 @@ def panel_model_windows(model: LSTMForecaster, panel: Panel, origins: ArrayLike)
             f"origins must be non-empty, each with {lags} values of its own series before it "
             f"and {horizon} from it, got {at.size} origins (origin {bad} is not)"
         )
-    scaled = model._scaled_panel(panel)  # (T, F): the inputs exactly as the network reads them
+    raw = panel.values[at[:, None] + np.arange(-lags, 0)]  # (N, L)
+    x = model._network_inputs(raw, owner)  # (N, L, F): exactly as the network reads them
     target = scaler.transform(panel.values[at[:, None] + np.arange(horizon)], owner)  # (N, H)
     device = next(net.parameters()).device
-    x = windows_at(scaled, lags, at)  # (N, L, F)
     return Windows(
         x=torch.from_numpy(np.ascontiguousarray(x)).to(device),
         y=torch.from_numpy(target.astype(np.float32)).to(device),
