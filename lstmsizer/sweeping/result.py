@@ -78,8 +78,6 @@ class SweepResult:
 def final_model(
     job: Job, config: Configuration, folds: list[Split], test: Split
 ) -> tuple[LSTMForecaster, dict[str, object]]:
-    if is_panel(job.dataset):
-        return _final_panel_model(job, config, folds, test)
     """Train the recommended configuration on the development part and score the test share.
 
     It is trained like the last fold's runs: on the same training part, with the
@@ -87,6 +85,8 @@ def final_model(
     configuration's runs used, with the first seed. Neither the last fold's validation block
     nor the test values are seen, so both spans of forecasts.csv are out of sample.
     """
+    if is_panel(job.dataset):
+        return _final_panel_model(job, config, folds, test)
     dev = Split(
         n=test.train_end, train_end=folds[-1].train_end, lags=test.lags, horizon=test.horizon
     )
@@ -98,7 +98,8 @@ def final_model(
 def _final_panel_model(
     job: Job, config: Configuration, folds: list[Any], test: Any
 ) -> tuple[LSTMForecaster, dict[str, object]]:
-    """final_model on a panel: every series' last training part, one global model."""
+    """final_model on a panel: one global model on every series' last training part. Its test
+    share is scored series by series in panelresult.panel_test, so no row is made here."""
     dev = development_split(folds, test)
     _, model = train_run(config, job.spec, job.dataset, dev, fold=-1, seed=job.spec.seed)
     return model, {}
